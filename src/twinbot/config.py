@@ -1,0 +1,212 @@
+"""Frozen settings from the environment and command-line flags.
+
+This module owns the contract other tools rely on when they start twinbot: which environment
+variables and flags exist, their defaults, and how they are validated. Flags win over the
+environment. The bot token and the webhook secret are wrapped in `Secret`, whose `repr` and
+`str` never show the value, so a settings object can be logged or printed safely. Nothing here
+knows about Telegram.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from twinbot.errors import ConfigError
+
+#: python-telegram-bot's default: the token is appended, or replaces a `{token}` placeholder.
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+#: Behind a reverse proxy the webhook listens on loopback only.
+DEFAULT_LISTEN = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+# BotFather tokens look like "123456789:AA…"; checking the shape catches pasted quotes, spaces
+# and swapped variables before the first request fails with an opaque 401/404.
+_TOKEN_SHAPE = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$")
+# Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - as a webhook secret token.
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A value that must never reach a log, a traceback or the terminal."""
+
+    _value: str = field(repr=False)
+
+    def reveal(self) -> str:
+        """The secret itself, for the one place that must send it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    def __str__(self) -> str:
+        return "**********"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything `twinbot run` and `twinbot chat` need to start."""
+
+    token: Secret | None = None
+    api_url: str = DEFAULT_API_URL
+    #: None means the knowledge base bundled with twinbot.
+    knowledge_dir: Path | None = None
+    data_dir: Path = field(default_factory=lambda: default_data_dir({}))
+    webhook_url: str | None = None
+    listen: str = DEFAULT_LISTEN
+    port: int = DEFAULT_PORT
+    webhook_secret: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(32)))
+    admins: frozenset[int] = frozenset()
+    verbose: bool = False
+
+    @property
+    def webhook_path(self) -> str:
+        """The URL path the local webhook server listens on: the public URL's path."""
+        if self.webhook_url is None:
+            return ""
+        return urlsplit(self.webhook_url).path.strip("/")
+
+    def secret_values(self) -> tuple[str, ...]:
+        """Every secret value, for the log redaction filter."""
+        values = [self.webhook_secret.reveal()]
+        if self.token is not None:
+            values.append(self.token.reveal())
+        return tuple(values)
+
+
+def default_data_dir(environ: Mapping[str, str]) -> Path:
+    """`$XDG_DATA_HOME/twinbot`, else `~/.local/share/twinbot` (the XDG default)."""
+    xdg = environ.get("XDG_DATA_HOME", "").strip()
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "twinbot"
+    home = environ.get("HOME", "").strip()
+    base = Path(home) if home else Path.home()
+    return base / ".local" / "share" / "twinbot"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    knowledge_dir: Path | None = None,
+    data_dir: Path | None = None,
+    api_url: str | None = None,
+    webhook_url: str | None = None,
+    listen: str | None = None,
+    port: int | None = None,
+    verbose: bool = False,
+    require_token: bool = False,
+) -> Settings:
+    """Settings from *environ* (default: `os.environ`), overridden by the given flags.
+
+    Raises `ConfigError` with a message naming the variable or flag and how to fix it.
+    """
+    env = os.environ if environ is None else environ
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    token = _token(get("TWINBOT_TOKEN"), required=require_token)
+    knowledge = knowledge_dir or _path(get("TWINBOT_KNOWLEDGE"))
+    data = data_dir or _path(get("TWINBOT_DATA_DIR")) or default_data_dir(env)
+    return Settings(
+        token=token,
+        api_url=_api_url(api_url or get("TWINBOT_API_URL") or DEFAULT_API_URL),
+        knowledge_dir=knowledge,
+        data_dir=data.expanduser(),
+        webhook_url=_webhook_url(webhook_url or get("TWINBOT_WEBHOOK_URL")),
+        listen=listen or get("TWINBOT_LISTEN") or DEFAULT_LISTEN,
+        port=_port(port if port is not None else get("TWINBOT_PORT")),
+        webhook_secret=_webhook_secret(get("TWINBOT_WEBHOOK_SECRET")),
+        admins=parse_admins(get("TWINBOT_ADMINS") or ""),
+        verbose=verbose,
+    )
+
+
+def parse_admins(value: str) -> frozenset[int]:
+    """Telegram user ids from `TWINBOT_ADMINS`, e.g. "123, 456"."""
+    admins: set[int] = set()
+    for part in value.split(","):
+        item = part.strip()
+        if not item:
+            continue
+        try:
+            admins.add(int(item))
+        except ValueError:
+            raise ConfigError(
+                f"TWINBOT_ADMINS: {item!r} is not a Telegram user id — "
+                "use numeric ids separated by commas, e.g. 123456789,987654321"
+            ) from None
+    return frozenset(admins)
+
+
+def _token(value: str | None, *, required: bool) -> Secret | None:
+    if value is None:
+        if required:
+            raise ConfigError(
+                "TWINBOT_TOKEN is not set — create a bot with @BotFather and export its token "
+                "as TWINBOT_TOKEN (or try the bot locally with `twinbot chat`)"
+            )
+        return None
+    if not _TOKEN_SHAPE.match(value):
+        # Never echo the value: a near-miss token is still mostly the secret.
+        raise ConfigError(
+            "TWINBOT_TOKEN does not look like a bot token (expected digits, a colon, then "
+            "letters, digits, - and _) — copy it again from @BotFather, without quotes or spaces"
+        )
+    return Secret(value)
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value).expanduser() if value else None
+
+
+def _api_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(
+            f"--api-url / TWINBOT_API_URL: {value!r} is not an http(s) URL — "
+            f"use e.g. {DEFAULT_API_URL} or http://localhost:8081/bot for a local Bot API server"
+        )
+    return value
+
+
+def _webhook_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ConfigError(
+            f"--webhook-url / TWINBOT_WEBHOOK_URL: {value!r} is not an https URL — "
+            "Telegram only delivers webhooks over https, e.g. https://bot.example.org/twinbot"
+        )
+    return value
+
+
+def _port(value: int | str | None) -> int:
+    if value is None:
+        return DEFAULT_PORT
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        raise ConfigError(f"--port / TWINBOT_PORT: {value!r} is not a TCP port (1-65535)")
+    return port
+
+
+def _webhook_secret(value: str | None) -> Secret:
+    if value is None:
+        # Generated per start: Telegram learns it from setWebhook, so it need not be stable.
+        return Secret(secrets.token_urlsafe(32))
+    if not _SECRET_SHAPE.match(value):
+        raise ConfigError(
+            "TWINBOT_WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and - (1-256 characters)"
+        )
+    return Secret(value)

@@ -1,0 +1,194 @@
+"""The bot's state in SQLite: users' language choices and the log of questions.
+
+One database file, `twinbot.sqlite3` in the data directory, in WAL mode so a backup
+(`sqlite3 twinbot.sqlite3 ".backup copy.sqlite3"`) or a report can read while the bot writes.
+`synchronous=NORMAL`: in WAL mode a commit survives a crash of the bot process, and only a
+power loss or OS crash can drop the last few commits — an acceptable loss for language
+preferences and a question log, bought with one fsync per checkpoint instead of per message.
+
+Privacy by construction: a Telegram user id appears only in `user_languages` (it is the key of
+the choice); the question log never stores user ids or names, and keeps the question's text only
+when the bot could not answer it, so organisers can fill the gap.
+
+The schema version lives in `PRAGMA user_version`; `_MIGRATIONS[n]` brings version n to n+1.
+Calls are short synchronous statements behind a lock; async callers run them with
+`asyncio.to_thread` so the event loop never waits on the disk. Nothing here knows Telegram.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from twinbot.errors import TwinbotError
+from twinbot.knowledge import Lang, is_lang
+
+DATABASE_NAME = "twinbot.sqlite3"
+#: The outcomes a question can have (the matcher's `Outcome` values).
+OUTCOMES = ("answer", "suggestions", "not_found")
+#: Longer questions are cut; nobody asks a useful question in more than this.
+MAX_LOGGED_TEXT = 1000
+
+_MIGRATIONS: tuple[str, ...] = (
+    # 0 -> 1
+    """
+    CREATE TABLE user_languages (
+        user_id INTEGER PRIMARY KEY,
+        lang    TEXT NOT NULL CHECK (lang IN ('en', 'de', 'ru'))
+    );
+    CREATE TABLE questions (
+        id       INTEGER PRIMARY KEY,
+        ts       TEXT NOT NULL,
+        lang     TEXT NOT NULL CHECK (lang IN ('en', 'de', 'ru')),
+        outcome  TEXT NOT NULL CHECK (outcome IN ('answer', 'suggestions', 'not_found')),
+        entry_id TEXT,
+        text     TEXT CHECK (text IS NULL OR outcome != 'answer')
+    );
+    CREATE INDEX questions_ts ON questions (ts);
+    CREATE INDEX questions_outcome ON questions (outcome, ts);
+    """,
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedQuestion:
+    """One row of the question log."""
+
+    id: int
+    ts: datetime
+    lang: Lang
+    outcome: str
+    entry_id: str | None
+    text: str | None
+
+
+class Storage:
+    """The SQLite database in one data directory; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._languages: dict[int, Lang | None] = {}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._migrate()
+        except (OSError, sqlite3.Error) as exc:
+            raise TwinbotError(
+                f"cannot open the database {path}: {exc} — check that the data directory "
+                "exists and is writable (--data-dir / TWINBOT_DATA_DIR)"
+            ) from exc
+
+    @classmethod
+    def open(cls, data_dir: Path) -> Storage:
+        """The database in *data_dir*, created on first use."""
+        return cls(data_dir / DATABASE_NAME)
+
+    def close(self) -> None:
+        """Close the connection (the WAL is checkpointed by SQLite)."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Storage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        """The `PRAGMA user_version` of the open database."""
+        with self._lock:
+            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def language_of(self, user_id: int) -> Lang | None:
+        """The language *user_id* chose with /language, or None (cached after the first read)."""
+        if user_id in self._languages:
+            return self._languages[user_id]
+        with self._lock:
+            row = self._db.execute(
+                "SELECT lang FROM user_languages WHERE user_id = ?", (user_id,)
+            ).fetchone()
+        lang = row[0] if row is not None and is_lang(row[0]) else None
+        self._languages[user_id] = lang
+        return lang
+
+    def set_language(self, user_id: int, lang: Lang) -> None:
+        """Remember *lang* as *user_id*'s choice."""
+        if not is_lang(lang):
+            raise ValueError(f"unknown language {lang!r}")
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO user_languages (user_id, lang) VALUES (?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang",
+                (user_id, lang),
+            )
+        self._languages[user_id] = lang
+
+    def log_question(
+        self,
+        lang: Lang,
+        outcome: str,
+        entry_id: str | None,
+        text: str,
+        *,
+        now: datetime | None = None,
+    ) -> None:
+        """Record one question; its *text* is kept only when it was not answered."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}")
+        kept = None if outcome == "answer" else text.strip()[:MAX_LOGGED_TEXT]
+        ts = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO questions (ts, lang, outcome, entry_id, text) VALUES (?, ?, ?, ?, ?)",
+                (ts, lang, outcome, entry_id, kept),
+            )
+
+    def questions(self, *, limit: int = 100) -> list[LoggedQuestion]:
+        """The most recent questions, newest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, ts, lang, outcome, entry_id, text FROM questions "
+                "ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            LoggedQuestion(row[0], datetime.fromisoformat(row[1]), row[2], row[3], row[4], row[5])
+            for row in rows
+            if is_lang(row[2])
+        ]
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise TwinbotError(
+                f"{self.path} has schema version {version}, newer than this twinbot "
+                f"understands ({SCHEMA_VERSION}) — upgrade twinbot or use another data directory"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            script = _MIGRATIONS[target - 1]
+            # executescript commits first; the version bump is part of the same script.
+            self._db.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;"
+            )
