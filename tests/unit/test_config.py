@@ -1,0 +1,136 @@
+"""Settings from environment and flags: defaults, precedence, validation, secrecy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from twinbot.config import DEFAULT_API_URL, Secret, Settings, default_data_dir, load_settings
+from twinbot.errors import ConfigError
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+
+def test_defaults_without_environment() -> None:
+    settings = load_settings({"HOME": "/home/anna"})
+    assert settings.token is None
+    assert settings.api_url == DEFAULT_API_URL
+    assert settings.knowledge_dir is None
+    assert settings.data_dir == Path("/home/anna/.local/share/twinbot")
+    assert settings.webhook_url is None
+    assert (settings.listen, settings.port) == ("127.0.0.1", 8080)
+    assert settings.admins == frozenset()
+    assert not settings.verbose
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"XDG_DATA_HOME": "/xdg", "HOME": "/home/a"}, Path("/xdg/twinbot")),
+        ({"XDG_DATA_HOME": "relative", "HOME": "/home/a"}, Path("/home/a/.local/share/twinbot")),
+        ({"HOME": "/home/a"}, Path("/home/a/.local/share/twinbot")),
+    ],
+)
+def test_default_data_dir_follows_xdg(environ: dict[str, str], expected: Path) -> None:
+    assert default_data_dir(environ) == expected
+
+
+def test_environment_is_read() -> None:
+    settings = load_settings(
+        {
+            "TWINBOT_TOKEN": TOKEN,
+            "TWINBOT_API_URL": "http://localhost:8081/bot",
+            "TWINBOT_KNOWLEDGE": "/srv/knowledge",
+            "TWINBOT_DATA_DIR": "/var/lib/twinbot",
+            "TWINBOT_WEBHOOK_URL": "https://bot.example.org/twinbot",
+            "TWINBOT_LISTEN": "0.0.0.0",
+            "TWINBOT_PORT": "9000",
+            "TWINBOT_WEBHOOK_SECRET": "s3cret_-value",
+            "TWINBOT_ADMINS": "12, 34,,56 ",
+        }
+    )
+    assert settings.token is not None and settings.token.reveal() == TOKEN
+    assert settings.api_url == "http://localhost:8081/bot"
+    assert settings.knowledge_dir == Path("/srv/knowledge")
+    assert settings.data_dir == Path("/var/lib/twinbot")
+    assert settings.webhook_url == "https://bot.example.org/twinbot"
+    assert settings.webhook_path == "twinbot"
+    assert (settings.listen, settings.port) == ("0.0.0.0", 9000)
+    assert settings.webhook_secret.reveal() == "s3cret_-value"
+    assert settings.admins == frozenset({12, 34, 56})
+
+
+def test_flags_win_over_the_environment(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"TWINBOT_DATA_DIR": "/env", "TWINBOT_API_URL": "http://env/bot", "TWINBOT_PORT": "1"},
+        data_dir=tmp_path,
+        api_url="http://flag/bot",
+        port=8443,
+        knowledge_dir=tmp_path / "k",
+        verbose=True,
+    )
+    assert settings.data_dir == tmp_path
+    assert settings.api_url == "http://flag/bot"
+    assert settings.port == 8443
+    assert settings.knowledge_dir == tmp_path / "k"
+    assert settings.verbose
+
+
+def test_secrets_never_show() -> None:
+    settings = load_settings({"TWINBOT_TOKEN": TOKEN, "TWINBOT_WEBHOOK_SECRET": "hush_hush"})
+    for text in (
+        repr(settings),
+        str(settings),
+        repr(settings.token),
+        str(settings.token),
+        f"{settings.token}",
+        repr(settings.webhook_secret),
+    ):
+        assert TOKEN not in text
+        assert "hush_hush" not in text
+    assert set(settings.secret_values()) == {TOKEN, "hush_hush"}
+
+
+def test_webhook_secret_is_generated_when_absent() -> None:
+    first = load_settings({}).webhook_secret.reveal()
+    second = load_settings({}).webhook_secret.reveal()
+    assert first != second
+    assert len(first) >= 32
+    assert set(first) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def test_missing_token_is_an_error_only_when_required() -> None:
+    assert load_settings({}).token is None
+    with pytest.raises(ConfigError, match="TWINBOT_TOKEN is not set"):
+        load_settings({}, require_token=True)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"TWINBOT_TOKEN": '"123:abc"'}, "does not look like a bot token"),
+        ({"TWINBOT_TOKEN": TOKEN + " x"}, "does not look like a bot token"),
+        ({"TWINBOT_API_URL": "api.telegram.org"}, "not an http"),
+        ({"TWINBOT_WEBHOOK_URL": "http://bot.example.org/"}, "not an https URL"),
+        ({"TWINBOT_PORT": "http"}, "not a TCP port"),
+        ({"TWINBOT_PORT": "70000"}, "not a TCP port"),
+        ({"TWINBOT_WEBHOOK_SECRET": "with space"}, "TWINBOT_WEBHOOK_SECRET"),
+        ({"TWINBOT_ADMINS": "12,anna"}, "TWINBOT_ADMINS: 'anna'"),
+    ],
+)
+def test_invalid_values_are_explained(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(environ)
+
+
+def test_bad_token_is_not_echoed() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"TWINBOT_TOKEN": "123:short-secret"})
+    assert "short-secret" not in str(raised.value)
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings(token=Secret(TOKEN))
+    with pytest.raises(AttributeError):
+        settings.port = 1  # type: ignore[misc]

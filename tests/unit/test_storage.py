@@ -1,0 +1,118 @@
+"""SQLite state: language choices, the question log, schema versioning, privacy."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from twinbot.errors import TwinbotError
+from twinbot.storage import DATABASE_NAME, SCHEMA_VERSION, Storage
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> Iterator[Storage]:
+    with Storage.open(tmp_path) as opened:
+        yield opened
+
+
+def test_creates_the_database_in_wal_mode(tmp_path: Path) -> None:
+    with Storage.open(tmp_path / "new" / "dir") as storage:
+        assert storage.path == tmp_path / "new" / "dir" / DATABASE_NAME
+        assert storage.schema_version == SCHEMA_VERSION
+    db = sqlite3.connect(tmp_path / "new" / "dir" / DATABASE_NAME)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+
+
+def test_language_choice_round_trip_and_persistence(tmp_path: Path) -> None:
+    with Storage.open(tmp_path) as storage:
+        assert storage.language_of(42) is None
+        storage.set_language(42, "ru")
+        assert storage.language_of(42) == "ru"
+        storage.set_language(42, "de")
+        assert storage.language_of(42) == "de"
+    with Storage.open(tmp_path) as reopened:
+        assert reopened.language_of(42) == "de"
+        assert reopened.language_of(43) is None
+
+
+def test_rejects_unknown_languages(storage: Storage) -> None:
+    with pytest.raises(ValueError):
+        storage.set_language(1, "fr")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "entry_id", "kept"),
+    [
+        ("answer", "conference-dates", None),
+        ("suggestions", "conference-venue", "wo ist das"),
+        ("not_found", None, "wo ist das"),
+    ],
+)
+def test_question_text_is_kept_only_when_unanswered(
+    storage: Storage, outcome: str, entry_id: str | None, kept: str | None
+) -> None:
+    when = datetime(2015, 6, 27, 10, 0, tzinfo=UTC)
+    storage.log_question("de", outcome, entry_id, "  wo ist das ", now=when)
+    [logged] = storage.questions()
+    assert (logged.lang, logged.outcome, logged.entry_id, logged.text) == (
+        "de",
+        outcome,
+        entry_id,
+        kept,
+    )
+    assert logged.ts == when
+
+
+def test_question_log_has_no_user_columns(storage: Storage) -> None:
+    db = sqlite3.connect(storage.path)
+    columns = [row[1] for row in db.execute("PRAGMA table_info(questions)")]
+    db.close()
+    assert columns == ["id", "ts", "lang", "outcome", "entry_id", "text"]
+
+
+def test_long_questions_are_cut_and_unknown_outcomes_refused(storage: Storage) -> None:
+    storage.log_question("en", "not_found", None, "x" * 5000)
+    assert len(storage.questions()[0].text or "") == 1000
+    with pytest.raises(ValueError):
+        storage.log_question("en", "maybe", None, "?")
+
+
+def test_questions_newest_first_with_limit(storage: Storage) -> None:
+    for number in range(5):
+        storage.log_question("en", "not_found", None, f"q{number}")
+    assert [q.text for q in storage.questions(limit=2)] == ["q4", "q3"]
+
+
+def test_concurrent_writers(storage: Storage) -> None:
+    def work(offset: int) -> None:
+        for number in range(50):
+            storage.log_question("ru", "not_found", None, f"{offset}-{number}")
+            storage.set_language(offset, "ru")
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(storage.questions(limit=1000)) == 200
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / DATABASE_NAME)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(TwinbotError, match="newer than this twinbot"):
+        Storage.open(tmp_path)
+
+
+def test_unwritable_location_is_explained(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(TwinbotError, match="TWINBOT_DATA_DIR"):
+        Storage.open(blocker / "data")
