@@ -1,0 +1,250 @@
+"""Wiring: the python-telegram-bot Application, its handlers, and the ways to run it.
+
+Reads top to bottom: the error handler, then `add_handlers` (one comment per group), then
+`build_application`, start-up registration of the localized command menu, and the runners —
+`serve` (long polling or webhook until asked to stop), `run_bot` (`twinbot run`, with signal
+handling) and `chat_locally` (`twinbot chat`: the same Application over `LocalRequest`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    ExtBot,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from twinbot.bot import render
+from twinbot.bot.context import BotContext, BotData, Services
+from twinbot.bot.handlers import (
+    on_about,
+    on_callback,
+    on_help,
+    on_inline_query,
+    on_language,
+    on_other,
+    on_start,
+    on_text,
+    on_topics,
+    ui_translator,
+)
+from twinbot.bot.local import Endpoint, LocalRequest
+from twinbot.config import Settings
+from twinbot.errors import ConfigError
+from twinbot.i18n import Catalogs
+from twinbot.knowledge import DEFAULT_LANG, LANGS, Lang
+from twinbot.responder import Responder
+from twinbot.storage import Storage
+
+_log = logging.getLogger(__name__)
+
+BotApplication = Application[ExtBot[Any], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+#: The only updates twinbot asks Telegram for.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+#: A placeholder token for the local chat: python-telegram-bot needs one, nothing checks it.
+LOCAL_TOKEN = "0:twinbot-local-chat"
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the failure first, then tell the user briefly; never raise from here."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    _log.error("error while handling update %s", update_id, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        tr = await ui_translator(update, context.bot_data.services)
+        text = render.error_text(tr)
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+        elif update.effective_message is not None and update.inline_query is None:
+            await update.effective_message.reply_text(text)
+    except Exception:  # the report is best effort; the bot must keep running
+        _log.warning("could not tell the user about the error", exc_info=True)
+
+
+# --- handlers ------------------------------------------------------------------------------
+
+
+def add_handlers(application: BotApplication) -> None:
+    """Register every handler, in the order python-telegram-bot should try them."""
+    new_messages = filters.UpdateType.MESSAGE
+
+    # Commands, in private chats and groups; python-telegram-bot already ignores
+    # `/help@another_bot`, and edited messages never re-trigger a command.
+    application.add_handler(CommandHandler("start", on_start, filters=new_messages))
+    application.add_handler(CommandHandler("help", on_help, filters=new_messages))
+    application.add_handler(CommandHandler("about", on_about, filters=new_messages))
+    application.add_handler(CommandHandler("topics", on_topics, filters=new_messages))
+    application.add_handler(CommandHandler("language", on_language, filters=new_messages))
+
+    # Buttons under the bot's messages, and `@bot question` in any chat.
+    application.add_handler(CallbackQueryHandler(on_callback))
+    application.add_handler(InlineQueryHandler(on_inline_query))
+
+    # Free text: always in private chats; in groups on_text answers only when addressed.
+    application.add_handler(MessageHandler(new_messages & filters.TEXT & ~filters.COMMAND, on_text))
+    # An unknown command in a private chat gets the help text instead of silence.
+    application.add_handler(
+        MessageHandler(new_messages & filters.COMMAND & filters.ChatType.PRIVATE, on_help)
+    )
+    # Stickers, photos, voice, locations…: a short hint; service messages are ignored.
+    application.add_handler(
+        MessageHandler(new_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL, on_other)
+    )
+
+    # One place for every failure.
+    application.add_error_handler(on_error)
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+def build_application(
+    settings: Settings,
+    services: Services,
+    *,
+    request: BaseRequest | None = None,
+    token: str | None = None,
+    rate_limit: bool = True,
+) -> BotApplication:
+    """The Application with handlers and services; *request* replaces HTTP (local chat)."""
+    if token is None:
+        if settings.token is None:
+            raise ConfigError("TWINBOT_TOKEN is not set — create a bot with @BotFather first")
+        token = settings.token.reveal()
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.api_url)
+        .context_types(ContextTypes(context=CallbackContext, bot_data=BotData))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        # No scheduled jobs (yet): without this, python-telegram-bot warns about APScheduler.
+        .job_queue(None)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limit:
+        # Stays under Telegram's flood limits (30 msg/s overall, 20/min per group) and retries
+        # once on RetryAfter instead of dropping the reply.
+        # (The builder's type still says "no rate limiter"; it changes type on this call.)
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=1))  # type: ignore[arg-type]
+    application: BotApplication = builder.build()
+    application.bot_data.attach(services)
+    add_handlers(application)
+    return application
+
+
+def make_services(
+    settings: Settings, responder: Responder, *, loaded_at: datetime | None = None
+) -> Services:
+    """Open the storage in the data directory and bundle it with the responder."""
+    storage = Storage.open(settings.data_dir)
+    return Services(responder, storage, loaded_at or datetime.now(UTC))
+
+
+async def register_profile(application: BotApplication, catalogs: Catalogs) -> None:
+    """The command menu, description and short description per language, English as default."""
+    bot = application.bot
+    targets: list[tuple[Lang, str | None]] = [(DEFAULT_LANG, None)]
+    targets += [(lang, lang) for lang in LANGS]
+    try:
+        for lang, code in targets:
+            tr = catalogs.translator(lang)
+            await bot.set_my_commands(render.commands(tr), language_code=code)
+            await bot.set_my_description(render.description(tr), language_code=code)
+            await bot.set_my_short_description(render.short_description(tr), language_code=code)
+    except TelegramError as exc:
+        # The menu is a convenience; answering questions must not depend on it.
+        _log.warning("could not register the command menu: %s", exc)
+
+
+# --- running -------------------------------------------------------------------------------
+
+
+async def serve(application: BotApplication, settings: Settings, stop: asyncio.Event) -> None:
+    """Answer updates until *stop* is set: by webhook if `settings.webhook_url`, else polling."""
+    async with application:
+        await register_profile(application, application.bot_data.services.catalogs)
+        updater = application.updater
+        if updater is None:  # pragma: no cover - build_application always creates one
+            raise RuntimeError("the application has no updater")
+        if settings.webhook_url is not None:
+            await updater.start_webhook(
+                listen=settings.listen,
+                port=settings.port,
+                url_path=settings.webhook_path,
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret.reveal(),
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            _log.info(
+                "webhook: listening on %s:%d/%s for %s",
+                settings.listen,
+                settings.port,
+                settings.webhook_path,
+                settings.webhook_url,
+            )
+        else:
+            await updater.start_polling(poll_interval=0.0, allowed_updates=ALLOWED_UPDATES)
+            _log.info("long polling as @%s", application.bot.username)
+        await application.start()
+        try:
+            await stop.wait()
+        finally:
+            _log.info("stopping")
+            await updater.stop()
+            await application.stop()
+
+
+def run_bot(settings: Settings, services: Services) -> None:
+    """`twinbot run`: serve until SIGINT or SIGTERM, then shut down cleanly."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        application = build_application(settings, services)
+        await serve(application, settings, stop)
+
+    asyncio.run(main())
+
+
+async def chat_locally(settings: Settings, services: Services, endpoint: Endpoint) -> None:
+    """`twinbot chat`: the same Application, fed by *endpoint* until it runs out of input."""
+    request = LocalRequest(endpoint)
+    application = build_application(
+        settings, services, request=request, token=LOCAL_TOKEN, rate_limit=False
+    )
+    # The next line is read only once the previous one is answered: replies stay in order.
+    request.wait_for_idle(application.update_queue.join)
+    # Always polling: a webhook setting from the environment is for `twinbot run`.
+    await serve(application, replace(settings, webhook_url=None), request.finished)

@@ -1,0 +1,59 @@
+"""The typed context every handler receives: the shared services instead of string keys.
+
+`BotData` is python-telegram-bot's `bot_data`, made a class so `context.bot_data.services` is
+checked by mypy. `Services` is frozen and replaced as a whole, so a later reload can swap the
+knowledge base between two updates without a handler ever seeing half of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from telegram.ext import CallbackContext, ExtBot
+
+from twinbot.i18n import Catalogs
+from twinbot.knowledge import KnowledgeBase
+from twinbot.responder import Responder
+from twinbot.storage import Storage
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What handlers work with: the responder (knowledge, catalogs, matcher) and the state."""
+
+    responder: Responder
+    storage: Storage
+    #: When the knowledge base was loaded (shown by /about).
+    loaded_at: datetime
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        return self.responder.knowledge
+
+    @property
+    def catalogs(self) -> Catalogs:
+        return self.responder.catalogs
+
+
+class BotData:
+    """`context.bot_data`: created empty by python-telegram-bot, filled by `build_application`."""
+
+    __slots__ = ("_services",)
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("bot_data.services is used before build_application set it")
+        return self._services
+
+    def attach(self, services: Services) -> None:
+        """Install (or replace) the services handlers use from the next update on."""
+        self._services = services
+
+
+BotContext = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]
