@@ -14,6 +14,7 @@ from pathlib import Path
 
 from twinbot import __version__
 from twinbot.errors import TwinbotError
+from twinbot.knowledge import KnowledgeBase
 
 
 def _add_knowledge_option(parser: argparse.ArgumentParser) -> None:
@@ -60,7 +61,58 @@ def build_parser() -> argparse.ArgumentParser:
         "--explain", action="store_true", help="also show the top candidates with scores"
     )
     ask.add_argument("question", nargs="?", metavar="QUESTION")
+
+    chat = commands.add_parser(
+        "chat",
+        help="talk to the bot locally: the real bot, without Telegram, token or network",
+        description=(
+            "Run the bot in the terminal: type questions, /commands, or a button's number. "
+            "Piped input is answered line by line; the chat ends at EOF."
+        ),
+    )
+    _add_knowledge_option(chat)
+    _add_data_dir_option(chat)
+    chat.add_argument(
+        "--lang", choices=("de", "ru", "en"), help="your Telegram language (default: the locale)"
+    )
+    chat.add_argument("--verbose", action="store_true", help="debug logging on stderr")
+
+    run = commands.add_parser(
+        "run",
+        help="run the Telegram bot (long polling, or a webhook with --webhook-url)",
+        description=(
+            "Run the bot for real. The token comes from TWINBOT_TOKEN. Stops cleanly on "
+            "SIGINT or SIGTERM."
+        ),
+    )
+    _add_knowledge_option(run)
+    _add_data_dir_option(run)
+    run.add_argument(
+        "--api-url",
+        metavar="URL",
+        help="Bot API base URL, for a self-hosted Bot API server "
+        "(default: $TWINBOT_API_URL or https://api.telegram.org/bot)",
+    )
+    run.add_argument(
+        "--webhook-url",
+        metavar="URL",
+        help="public https URL Telegram posts updates to (default: long polling)",
+    )
+    run.add_argument("--listen", metavar="HOST", help="webhook server address (default: 127.0.0.1)")
+    run.add_argument("--port", type=int, metavar="N", help="webhook server port (default: 8080)")
+    run.add_argument("--verbose", action="store_true", help="debug logging for twinbot")
     return parser
+
+
+def _add_data_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="where language choices and the question log are kept "
+        "(default: $TWINBOT_DATA_DIR or ~/.local/share/twinbot)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "ask":
             return _ask(args)
+        if args.command == "chat":
+            return _chat(args)
+        if args.command == "run":
+            return _run(args)
     except TwinbotError as exc:
         print(f"twinbot: {exc}", file=sys.stderr)
         return 1
@@ -90,6 +146,55 @@ def _check(args: argparse.Namespace) -> int:
 
 def _ask(args: argparse.Namespace) -> int:
     raise TwinbotError("twinbot ask is not implemented yet")
+
+
+def _chat(args: argparse.Namespace) -> int:
+    # Imported here: `twinbot ask` and `check` must start without python-telegram-bot.
+    from twinbot.bot.logs import configure_logging
+    from twinbot.config import load_settings
+    from twinbot.console import run_chat
+
+    settings = load_settings(
+        knowledge_dir=args.knowledge, data_dir=args.data_dir, verbose=args.verbose
+    )
+    configure_logging(verbose=settings.verbose, secrets=settings.secret_values(), quiet=True)
+    knowledge = _bot_knowledge(settings.knowledge_dir)
+    return run_chat(settings, knowledge, stdin=sys.stdin, stdout=sys.stdout, lang=args.lang)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from twinbot.bot.app import make_services, run_bot
+    from twinbot.bot.logs import configure_logging
+    from twinbot.config import load_settings
+    from twinbot.i18n import Catalogs
+    from twinbot.responder import Responder
+
+    settings = load_settings(
+        knowledge_dir=args.knowledge,
+        data_dir=args.data_dir,
+        api_url=args.api_url,
+        webhook_url=args.webhook_url,
+        listen=args.listen,
+        port=args.port,
+        verbose=args.verbose,
+        require_token=True,
+    )
+    configure_logging(verbose=settings.verbose, secrets=settings.secret_values())
+    knowledge = _bot_knowledge(settings.knowledge_dir)
+    services = make_services(settings, Responder(knowledge, Catalogs.load()))
+    try:
+        run_bot(settings, services)
+    finally:
+        services.storage.close()
+    return 0
+
+
+def _bot_knowledge(directory: Path | None) -> KnowledgeBase:
+    """The validated knowledge base for `chat` and `run`; KnowledgeError lists file:line."""
+    from twinbot.paths import bundled_knowledge_dir
+    from twinbot.validate import load_valid_knowledge
+
+    return load_valid_knowledge(directory or bundled_knowledge_dir())
 
 
 if __name__ == "__main__":
