@@ -30,6 +30,7 @@ from telegram.ext import (
     ExtBot,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -38,6 +39,7 @@ from twinbot.bot import render
 from twinbot.bot.context import BotContext, BotData, Services
 from twinbot.bot.handlers import (
     on_about,
+    on_any,
     on_callback,
     on_help,
     on_inline_query,
@@ -91,6 +93,9 @@ async def on_error(update: object, context: BotContext) -> None:
 def add_handlers(application: BotApplication) -> None:
     """Register every handler, in the order python-telegram-bot should try them."""
     new_messages = filters.UpdateType.MESSAGE
+
+    # A debug trace of every update, before and independent of the handlers below.
+    application.add_handler(TypeHandler(Update, on_any), group=-1)
 
     # Commands, in private chats and groups; python-telegram-bot already ignores
     # `/help@another_bot`, and edited messages never re-trigger a command.

@@ -83,6 +83,19 @@ def addressed_text(message: Message, bot_id: int, bot_username: str) -> str | No
     return None
 
 
+# --- tracing -------------------------------------------------------------------------------
+
+
+async def on_any(update: Update, context: BotContext) -> None:
+    """--verbose: one line per update with its kind and chat type, never its text or sender."""
+    kind = next(
+        (name for name in ("message", "callback_query", "inline_query") if getattr(update, name)),
+        "other",
+    )
+    chat = update.effective_chat.type if update.effective_chat is not None else "-"
+    _log.debug("update %d: %s in %s chat", update.update_id, kind, chat)
+
+
 # --- commands ------------------------------------------------------------------------------
 
 

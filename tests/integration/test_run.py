@@ -1,0 +1,100 @@
+"""`twinbot run` as a process: polling a (fake) Bot API, verbose logs without the token,
+clean exit on SIGTERM and SIGINT."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fake_bot_api import TOKEN, FakeBotApi
+
+pytest.importorskip("twinbot.validate")
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotApi]:
+    with FakeBotApi() as server:
+        yield server
+
+
+def _start(api: FakeBotApi, tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    script = Path(sys.executable).with_name("twinbot")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWINBOT_")}
+    env.update(HOME=str(tmp_path), TWINBOT_TOKEN=TOKEN, PYTHONIOENCODING="utf-8")
+    return subprocess.Popen(
+        [*command, "run", "--api-url", api.base_url, "--data-dir", str(tmp_path), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait(condition: object, process: subprocess.Popen[str], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if process.poll() is not None:
+            raise AssertionError(f"twinbot run exited early:\n{process.communicate()[1]}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"timed out:\n{process.communicate()[1]}")
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_run_polls_answers_and_stops_cleanly_without_leaking_the_token(
+    api: FakeBotApi, tmp_path: Path, stop_signal: signal.Signals
+) -> None:
+    process = _start(api, tmp_path, "--verbose")
+    _wait(lambda: api.calls_to("getUpdates"), process)
+    api.push(
+        message={
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": 42, "type": "private", "first_name": "Anna"},
+            "from": {"id": 42, "is_bot": False, "first_name": "Anna", "language_code": "ru"},
+            "text": "/topics",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+        }
+    )
+    _wait(lambda: api.calls_to("sendMessage"), process)
+    process.send_signal(stop_signal)
+    stdout, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0, stderr
+    assert "тем" in api.calls_to("sendMessage")[0].params["text"]
+    assert {c.params.get("language_code") for c in api.calls_to("setMyCommands")} == {
+        None,
+        "en",
+        "de",
+        "ru",
+    }
+    assert "DEBUG twinbot" in stderr  # --verbose
+    assert "stopping" in stderr
+    assert TOKEN not in stdout + stderr
+    assert TOKEN.split(":")[1] not in stdout + stderr
+    assert "Traceback" not in stderr
+    assert (tmp_path / "twinbot.sqlite3").exists()
+
+
+def test_run_refuses_to_start_without_a_token(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWINBOT_")}
+    script = Path(sys.executable).with_name("twinbot")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]
+    result = subprocess.run(
+        [*command, "run", "--data-dir", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "TWINBOT_TOKEN is not set" in result.stderr
+    assert "Traceback" not in result.stderr
