@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -98,3 +99,38 @@ def test_run_refuses_to_start_without_a_token(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "TWINBOT_TOKEN is not set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _run_once(tmp_path: Path, token: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWINBOT_")}
+    env.update(HOME=str(tmp_path), TWINBOT_TOKEN=token)
+    script = Path(sys.executable).with_name("twinbot")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]
+    return subprocess.run(
+        [*command, "run", "--data-dir", str(tmp_path), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_rejected_token_is_one_line_without_the_token(api: FakeBotApi, tmp_path: Path) -> None:
+    revoked = "987654321:REVOKEDrevokedREVOKEDrevokedREVOKED"
+    result = _run_once(tmp_path, revoked, "--api-url", api.base_url)
+    assert result.returncode == 1
+    assert "rejected TWINBOT_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert revoked not in result.stdout + result.stderr
+    assert "REVOKEDrevoked" not in result.stdout + result.stderr
+
+
+def test_an_unreachable_bot_api_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = _run_once(tmp_path, TOKEN, "--api-url", f"http://127.0.0.1:{port}/bot")
+    assert result.returncode == 1
+    assert "cannot reach the Bot API at http://127.0.0.1:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert TOKEN not in result.stderr

@@ -17,7 +17,7 @@ from typing import Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -51,8 +51,9 @@ from twinbot.bot.handlers import (
     ui_translator,
 )
 from twinbot.bot.local import Endpoint, LocalRequest
+from twinbot.bot.logs import redact
 from twinbot.config import Settings
-from twinbot.errors import ConfigError
+from twinbot.errors import ConfigError, TwinbotError
 from twinbot.i18n import Catalogs
 from twinbot.knowledge import DEFAULT_LANG, LANGS, Lang
 from twinbot.responder import Responder
@@ -240,7 +241,30 @@ def run_bot(settings: Settings, services: Services) -> None:
         application = build_application(settings, services)
         await serve(application, settings, stop)
 
-    asyncio.run(main())
+    # Start-up failures become one readable line. python-telegram-bot puts the token into
+    # InvalidToken's message, so every message is redacted before it can reach the terminal.
+    secrets = settings.secret_values()
+    try:
+        asyncio.run(main())
+    except InvalidToken:
+        raise ConfigError(
+            f"the Bot API at {redact(settings.api_url, secrets)} rejected TWINBOT_TOKEN — "
+            "copy the token again from @BotFather (/token), or check --api-url"
+        ) from None
+    except NetworkError as exc:
+        raise TwinbotError(
+            f"cannot reach the Bot API at {redact(settings.api_url, secrets)}: "
+            f"{redact(str(exc), secrets)} — check the network or --api-url"
+        ) from None
+    except TelegramError as exc:
+        raise TwinbotError(
+            f"Telegram refused to start the bot: {redact(str(exc), secrets)}"
+        ) from None
+    except OSError as exc:
+        # e.g. the webhook port is taken
+        raise TwinbotError(
+            f"cannot listen on {settings.listen}:{settings.port}: {exc.strerror or exc}"
+        ) from None
 
 
 async def chat_locally(settings: Settings, services: Services, endpoint: Endpoint) -> None:

@@ -19,7 +19,14 @@ from typing import TextIO
 REDACTED = "[REDACTED]"
 # Anything that looks like a bot token, even one we were not told about.
 _TOKEN_LIKE = re.compile(r"\b[0-9]{5,20}:[A-Za-z0-9_-]{30,}")
-_QUIET = ("httpx", "httpcore", "hpack", "tornado.access", "apscheduler")
+_QUIET = ("httpx", "httpcore", "hpack", "tornado.access", "apscheduler", "pymorphy3")
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """*text* with every given secret and anything shaped like a bot token replaced."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return _TOKEN_LIKE.sub(REDACTED, text)
 
 
 class RedactingFilter(logging.Filter):
@@ -31,9 +38,7 @@ class RedactingFilter(logging.Filter):
 
     def redact(self, text: str) -> str:
         """*text* with every known secret and token-shaped string replaced."""
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return _TOKEN_LIKE.sub(REDACTED, text)
+        return redact(text, self._secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
