@@ -516,3 +516,26 @@ async def test_webhook_mode_requires_the_secret_token(api: FakeBotApi, tmp_path:
     assert (missing.status_code, wrong.status_code, accepted.status_code) == (403, 403, 200)
     assert "Как пользоваться twinbot" in only(api.calls, "sendMessage").params["text"]
     assert BOT["username"] in only(api.calls, "sendMessage").params["text"]
+
+
+# --- the shipped knowledge base ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "ru"])
+async def test_shipped_knowledge_answers_its_own_questions(
+    api: FakeBotApi, tmp_path: Path, lang: Lang
+) -> None:
+    validate = pytest.importorskip("twinbot.validate")
+    from twinbot.paths import bundled_knowledge_dir
+
+    shipped = validate.load_valid_knowledge(bundled_knowledge_dir())
+    entries = [e for e in shipped if lang in e.answer and e.questions.get(lang)][:3]
+    answered = 0
+    async with running_bot(api, shipped, tmp_path) as bot:
+        for entry in entries:
+            calls = await bot.process(message=message(entry.questions[lang][0], lang=lang))
+            answered += only(calls, "sendMessage").params["text"] == entry.answer[lang]
+        topics = await bot.process(message=message("/topics", lang=lang))
+    # The wiring is under test here, not the matcher's recall: most canonical questions suffice.
+    assert answered >= 2, f"only {answered} of {[e.id for e in entries]} answered in {lang}"
+    assert len(only(topics, "sendMessage").buttons()) == len(shipped.topics)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -226,3 +227,19 @@ def test_inline_results() -> None:
     assert first.reply_markup.inline_keyboard[0][0].url == (
         "https://t.me/twinbot_bot?start=conference-dates"
     )
+
+
+def test_every_shipped_entry_and_topic_fits_buttons_and_deep_links() -> None:
+    validate = pytest.importorskip("twinbot.validate")
+    from twinbot.paths import bundled_knowledge_dir
+
+    shipped = validate.load_valid_knowledge(bundled_knowledge_dir())
+    for entry in shipped:
+        assert Action(Kind.ANSWER, "ru", entry.id).encode() is not None, entry.id
+        # t.me/<bot>?start=<id> accepts 1-64 of A-Z a-z 0-9 _ -
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", entry.id), entry.id
+    for topic in shipped.topics:
+        assert Action(Kind.TOPICS, "ru", topic.id).encode() is not None, topic.id
+    for lang in ("en", "de", "ru"):
+        screen = render.topics_screen(shipped, tr(lang))  # type: ignore[arg-type]
+        assert len(labels(screen)) == len(shipped.topics)

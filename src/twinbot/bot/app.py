@@ -150,6 +150,8 @@ def build_application(
             Defaults(
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                # A question deleted before the answer arrives must not turn into an error.
+                allow_sending_without_reply=True,
             )
         )
         # No scheduled jobs (yet): without this, python-telegram-bot warns about APScheduler.
