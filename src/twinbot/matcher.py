@@ -1,18 +1,61 @@
 """Question matching: an index built once from a knowledge base, and `match(text, hint)`.
 
-PLACEHOLDER implementation (rapidfuzz WRatio over all phrasings); the interface — `Matcher`,
-`Match`, `Candidate`, `Outcome`, `answer_threshold`, `suggest_threshold` — is final.
-Knows nothing of Telegram, YAML or gettext.
+How a question finds its entry:
+
+1. textnorm analyses it: language, tokens, match keys (stems in the plausible languages,
+   Russian lemmas, transliterations, question concepts such as "?when").
+2. Words the index doesn't know are repaired: German compounds are split into known parts;
+   typos (1–2 edits) are corrected against the vocabulary's surface forms — but only when
+   the word is not itself a real word of the language ("mayor" is no typo of "major"); a
+   Latin name is read in Cyrillic ("Moskva"); an inflected form meets its stem by a long
+   common prefix.
+3. Every word gets a weight: IDF over entries for known words; for unknown words, by part
+   of speech — an unknown noun is usually what the question is about ("director", "mayor")
+   and weighs most, an unknown verb mostly frames the question ("deal with").
+4. Candidate entries come from an inverted index (term → entries), accumulated in bulk;
+   only the best few are examined closely.
+5. Each candidate's *coverage*: how much of the question's weight the entry explains,
+   anchored on its best phrasing — words that phrasing has count fully, words found only
+   in the entry's other phrasings, keywords or answer count partly, and a question word
+   ("who", "wann") counts only where the phrasing carrying it also speaks of the question's
+   subject. Words explained nowhere count fully against it. Candidates are ranked by
+   coverage and phrasing fit, and the top one's evidence is turned into a calibrated
+   0–100 confidence that decides between answer, suggestions and not found.
+
+Knows nothing of Telegram, YAML or gettext. All state is built in __init__ and read-only
+afterwards, so one Matcher serves concurrent questions.
 """
 
 from __future__ import annotations
 
+import bisect
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz.distance import OSA
 
-from twinbot.knowledge import DEFAULT_LANG, KnowledgeBase, Lang
+from twinbot.knowledge import DEFAULT_LANG, LANGS, KnowledgeBase, Lang
+from twinbot.lexicon import zipf
+from twinbot.textnorm import (
+    QUESTION_CONCEPTS,
+    Kind,
+    Pos,
+    Query,
+    Script,
+    Token,
+    analyze,
+    analyze_query,
+    fold_latin,
+    split_compound,
+    stem,
+)
+
+_TAG = re.compile(r"<[^>]+>")
 
 
 class Outcome(StrEnum):
@@ -31,6 +74,10 @@ class Candidate:
     score: float
     #: The phrasing (in any language) that matched best, for --explain.
     phrasing: str = ""
+    #: Share of the question's weight the entry explains (0–1).
+    coverage: float = 0.0
+    #: How closely the best phrasing matches the question (0–1).
+    fit: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,45 +91,552 @@ class Match:
     detected: Lang | None
     #: Best first; empty when nothing is remotely close.
     candidates: tuple[Candidate, ...] = ()
+    #: How the question was read, for --explain: (word, weight, the terms it matched).
+    reading: tuple[tuple[str, str], ...] = ()
 
     @property
     def best(self) -> Candidate | None:
         return self.candidates[0] if self.candidates else None
 
 
-class Matcher:
-    """Index of every phrasing of every entry."""
+# Credits: how much a repaired or indirect match is worth compared with an exact one.
+_FUZZY_CREDIT = {1: 0.85, 2: 0.7}
+_PREFIX_CREDIT = 0.75
+_COMPOUND_PART_CREDIT = 0.85
+#: Words only in the entry's answer explain a question less than its phrasings do; numbers
+#: in an answer are its facts ("1969", "88") and count more.
+_ANSWER_CREDIT = 0.55
+_ANSWER_NUMBER_CREDIT = 0.8
+#: Words explained by another phrasing of the entry than the one the question is anchored
+#: on count this much: one phrasing explaining the whole question is the strong evidence.
+_ELSEWHERE_CREDIT = 0.8
+#: How much less a term mentioned by only one of an entry's phrasings explains than one
+#: its phrasings keep using (term frequency, saturating).
+_SINGLE_MENTION_DISCOUNT = 0.2
+#: A question word is fully credited when the phrasing carrying it also covers this share
+#: of the question's content.
+_CONCEPT_CONTEXT = 0.7
+#: Question concepts (?when, ?who…) always carry at least this weight.
+_QUESTION_WEIGHT_FLOOR = 0.55
+#: Weight of a word the knowledge base has never seen, by part of speech (known words
+#: weigh their IDF, at most 1.0).
+_UNKNOWN_WEIGHT = {Pos.NOUN: 1.5, Pos.ADJ: 0.8, Pos.VERB: 0.4, Pos.OTHER: 0.25}
+#: Entries examined closely per question, after the bulk step.
+_SHORTLIST = 10
+#: Phrasings per entry whose fit is computed: those explaining most of the question.
+_FIT_CANDIDATES = 6
+#: Terms in more than this share of entries don't nominate candidates on their own
+#: (they still count when candidates are scored): keeps the bulk step sublinear.
+_COMMON_TERM_SHARE = 0.1
+_MIN_PREFIX = 6
 
-    answer_threshold: float = 85.0
-    suggest_threshold: float = 60.0
+
+@dataclass(frozen=True, slots=True)
+class _Phrasing:
+    text: str
+    #: term → credit (1.0, or less for a compound's part)
+    terms: dict[int, float]
+    #: term → the token positions ("groups") it stands for, with its credit there
+    groups_of: dict[int, tuple[tuple[int, float], ...]]
+    group_weights: tuple[float, ...]
+    weight_total: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    phrasings: tuple[_Phrasing, ...]
+    #: term → which phrasings (indexes) use it
+    phrasings_of: dict[int, tuple[int, ...]]
+    #: term → how well the entry's phrasings and keywords as a whole explain it
+    union: dict[int, float]
+    #: term → credit, for the words of the answer
+    answer: dict[int, float]
+
+
+@dataclass(frozen=True, slots=True)
+class _QueryToken:
+    surface: str
+    weight: float
+    #: term id → credit (1.0 exact; less for repaired keys)
+    terms: dict[int, float]
+    kind: Kind
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    """What speaks for one entry."""
+
+    entry: int
+    rank: float
+    coverage: float
+    fit: float
+    phrasing: str
+    concept_missed: float
+    unknown: float
+
+
+class Matcher:
+    """Index of every phrasing, keyword and answer of a knowledge base."""
+
+    #: Calibrated confidence at or above which the bot answers.
+    answer_threshold: float = 62.0
+    #: At or above this (but below the answer level) it offers "did you mean" suggestions.
+    suggest_threshold: float = 35.0
 
     def __init__(self, knowledge: KnowledgeBase) -> None:
-        self._choices: list[str] = []
-        self._owners: list[tuple[str, str]] = []
+        self._ids: list[str] = [e.id for e in knowledge]
+        self._terms: dict[str, int] = {}
+        self._surfaces: dict[str, set[int]] = defaultdict(set)
+        self._vocabulary: dict[Lang, set[str]] = {lang: set() for lang in LANGS}
+        raw: list[tuple[list[tuple[str, list[dict[int, float]]]], dict[int, float]]] = []
         for entry in knowledge:
-            for phrasings in entry.questions.values():
-                for phrasing in phrasings:
-                    self._choices.append(utils.default_process(phrasing))
-                    self._owners.append((entry.id, phrasing))
+            texts = [(lang, q) for lang, qs in entry.questions.items() for q in qs]
+            texts += [(lang, k) for lang, ks in entry.keywords.items() for k in ks]
+            phrasings = [(text, self._index_text(text, lang)) for lang, text in texts]
+            answer: dict[int, float] = {}
+            for lang, text in entry.answer.items():
+                for group in self._index_text(_TAG.sub(" ", text), lang):
+                    for term, credit in group.items():
+                        answer[term] = max(answer.get(term, 0.0), credit)
+            raw.append(([(t, g) for t, g in phrasings if g], answer))
+        for concept, words in QUESTION_CONCEPTS.items():
+            if concept in self._terms:
+                for word in words:
+                    if len(word) >= 5:
+                        self._surfaces[_fold_surface(word, _script_of(word))].add(
+                            self._terms[concept]
+                        )
+        self._names = self._shared_words()
+        self._entries = [_build_entry(phrasings, answer) for phrasings, answer in raw]
+        self._idf = self._inverse_document_frequencies()
+        self._entries = [self._weigh(entry) for entry in self._entries]
+        postings: list[list[int]] = [[] for _ in self._terms]
+        for index, entry in enumerate(self._entries):
+            for term in entry.union.keys() | entry.answer.keys():
+                postings[term].append(index)
+        self._postings = [tuple(p) for p in postings]
+        self._common = max(50, int(_COMMON_TERM_SHARE * len(self._entries)))
+        self._term_list = list(self._terms)
+        self._sorted_terms = sorted(self._terms)
+        self._deletes = _delete_index(self._surfaces)
+
+    # ------------------------------------------------------------------ index building
+
+    def _term(self, key: str) -> int:
+        term = self._terms.get(key)
+        if term is None:
+            term = self._terms[key] = len(self._terms)
+        return term
+
+    def _index_text(self, text: str, lang: Lang) -> list[dict[int, float]]:
+        """One {term: credit} group per meaningful token of a text of known language."""
+        groups: list[dict[int, float]] = []
+        for token in analyze(text, lang):
+            if token.kind is Kind.STOP:
+                continue
+            alternatives = {self._term(key): 1.0 for key in token.keys}
+            if token.kind is Kind.CONTENT:
+                self._vocabulary[lang].add(token.surface)
+                self._surfaces[_surface_key(token)].update(alternatives)
+                if lang == "de" and token.script is Script.LATIN and len(token.surface) >= 8:
+                    for part in _german_parts(token.surface):
+                        part_term = self._term(stem(part, "de"))
+                        alternatives.setdefault(part_term, _COMPOUND_PART_CREDIT)
+                        self._surfaces[_fold_surface(part, token.script)].add(part_term)
+            groups.append(alternatives)
+        return groups
+
+    def _shared_words(self) -> frozenset[str]:
+        """Words used in texts of two or more languages: names ("karlsruhe", "intamt")."""
+        seen: dict[str, int] = defaultdict(int)
+        for words in self._vocabulary.values():
+            for word in words:
+                seen[word] += 1
+        return frozenset(word for word, count in seen.items() if count >= 2)
+
+    def _inverse_document_frequencies(self) -> list[float]:
+        """IDF per term over entries, scaled so that a word in no entry would weigh 1.0."""
+        n = max(len(self._entries), 1)
+        df = [0] * len(self._terms)
+        for entry in self._entries:
+            for term in entry.union:
+                df[term] += 1
+        unseen = math.log(1.0 + (n + 0.5) / 0.5)
+        return [math.log(1.0 + (n - d + 0.5) / (d + 0.5)) / unseen for d in df]
+
+    def _weigh(self, entry: _Entry) -> _Entry:
+        """The entry with each phrasing's token weights filled in from the IDF."""
+        phrasings = []
+        for phrasing in entry.phrasings:
+            count = len(phrasing.group_weights)
+            weights = [0.0] * count
+            for term, places in phrasing.groups_of.items():
+                for group, _ in places:
+                    weights[group] = max(weights[group], self._idf[term])
+            phrasings.append(
+                _Phrasing(
+                    phrasing.text,
+                    phrasing.terms,
+                    phrasing.groups_of,
+                    tuple(weights),
+                    sum(weights),
+                )
+            )
+        return _Entry(tuple(phrasings), entry.phrasings_of, entry.union, entry.answer)
+
+    # ------------------------------------------------------------------ matching
 
     def match(self, text: str, hint: Lang | None = None) -> Match:
-        """Find the entry *text* asks about."""
-        detected: Lang | None = "ru" if any("а" <= ch <= "я" for ch in text.lower()) else None
-        lang = detected or hint or DEFAULT_LANG
-        found = process.extract(
-            utils.default_process(text[:500]), self._choices, scorer=fuzz.WRatio, limit=30
+        """Find the entry *text* asks about; *hint* is the user's language setting."""
+        query = analyze_query(text, self._vocabulary, self._names)
+        lang = query.lang or hint or DEFAULT_LANG
+        tokens = self._resolve(query)
+        reading = tuple(
+            (t.surface, ",".join(self._term_list[k] for k in t.terms) or "?")
+            for t in tokens
+            if t.weight > 0
         )
-        best: dict[str, Candidate] = {}
-        for _, score, index in found:
-            entry_id, phrasing = self._owners[index]
-            if entry_id not in best or best[entry_id].score < score:
-                best[entry_id] = Candidate(entry_id, float(score), phrasing)
-        candidates = tuple(sorted(best.values(), key=lambda c: (-c.score, c.entry_id))[:5])
-        top = candidates[0].score if candidates else 0.0
-        if top >= self.answer_threshold:
+        weighted = [t for t in tokens if t.weight > 0]
+        total = sum(t.weight for t in weighted)
+        candidates = self._score(weighted, total) if total > 0 else []
+        best = candidates[0].score if candidates else 0.0
+        if best >= self.answer_threshold:
             outcome = Outcome.ANSWER
-        elif top >= self.suggest_threshold:
+        elif best >= self.suggest_threshold:
             outcome = Outcome.SUGGESTIONS
         else:
             outcome = Outcome.NOT_FOUND
-        return Match(outcome, lang, detected, candidates)
+        return Match(outcome, lang, query.lang, tuple(candidates[:5]), reading)
+
+    def _knows_key(self, key: str) -> bool:
+        return key in self._terms
+
+    def _resolve(self, query: Query) -> list[_QueryToken]:
+        """Turn analysed tokens into weighted term sets, repairing unknown words."""
+        resolved: list[_QueryToken] = []
+        for token in query.tokens:
+            if token.kind is Kind.STOP:
+                continue
+            terms = {self._terms[k]: 1.0 for k in token.keys if k in self._terms}
+            if token.kind is Kind.QUESTION:
+                weight = max((self._idf[t] for t in terms), default=1.0)
+                weight = max(weight, _QUESTION_WEIGHT_FLOOR)
+                resolved.append(_QueryToken(token.surface, weight, terms, token.kind))
+                continue
+            if not terms and token.kind is Kind.CONTENT:
+                parts = self._compound_parts(token)
+                if parts:
+                    resolved.extend(parts)
+                    continue
+                terms = self._repair(token)
+            if terms:
+                # The most specific reading decides how informative the word is.
+                weight = max(self._idf[t] for t in terms)
+                if token.shift:
+                    weight = max(weight, _UNKNOWN_WEIGHT[Pos.NOUN])
+            elif token.shift or token.kind is not Kind.CONTENT:
+                weight = _UNKNOWN_WEIGHT[Pos.NOUN]
+            else:
+                weight = _UNKNOWN_WEIGHT[token.pos]
+            resolved.append(_QueryToken(token.surface, weight, terms, token.kind))
+        if any(t.kind is not Kind.SOCIAL for t in resolved):
+            # "hey so when was…": a greeting inside a question is filler.
+            resolved = [t for t in resolved if t.kind is not Kind.SOCIAL]
+        return resolved
+
+    def _compound_parts(self, token: Token) -> list[_QueryToken]:
+        # A real word is not split ("Teilnahme" is not "Teil" + "nahme").
+        if token.script is not Script.LATIN or len(token.surface) < 8 or token.real_word:
+            return []
+        result = []
+        for part in split_compound(token.surface, self._knows_key):
+            terms = {
+                self._terms[k]: _COMPOUND_PART_CREDIT
+                for k in (stem(part, "de"), stem(part, "en"))
+                if k in self._terms
+            }
+            if terms:
+                weight = max(self._idf[t] for t in terms)
+                result.append(_QueryToken(part, weight, terms, Kind.CONTENT))
+        return result
+
+    def _repair(self, token: Token) -> dict[int, float]:
+        """Terms an unknown word probably means: a typo's correction, its Russian reading,
+        or a longer or shorter form of the same stem."""
+        if not token.real_word:
+            found = self._fuzzy(_surface_key(token))
+            if found:
+                return found
+        found = {self._terms[k]: 1.0 for k in token.fallback_keys if k in self._terms}
+        return found or self._prefix(token)
+
+    def _fuzzy(self, surface: str) -> dict[int, float]:
+        """Known words within one edit (two for long words), by symmetric deletion."""
+        if len(surface) < 4:
+            return {}
+        limit = 1 if len(surface) < 8 else 2
+        probes = {surface}
+        probes.update(surface[:i] + surface[i + 1 :] for i in range(len(surface)))
+        if limit == 2:
+            probes.update(
+                surface[:i] + surface[i + 1 : j] + surface[j + 1 :]
+                for i in range(len(surface))
+                for j in range(i + 1, len(surface))
+            )
+        best_distance = limit + 1
+        best: set[str] = set()
+        for probe in probes:
+            for known in self._deletes.get(probe, ()):
+                distance = OSA.distance(surface, known, score_cutoff=limit)
+                if distance > limit or distance == 0:
+                    continue
+                if distance < best_distance:
+                    best_distance, best = distance, {known}
+                elif distance == best_distance:
+                    best.add(known)
+        credit = _FUZZY_CREDIT.get(best_distance, 0.0)
+        return {term: credit for known in sorted(best) for term in self._surfaces[known]}
+
+    def _prefix(self, token: Token) -> dict[int, float]:
+        """Terms sharing a long prefix with one of the token's stems ("koordin…")."""
+        terms: dict[int, float] = {}
+        for key in token.keys[:2]:
+            if len(key) < _MIN_PREFIX or key.startswith("?"):
+                continue
+            for size in range(len(key), _MIN_PREFIX - 1, -1):
+                prefix = key[:size]
+                start = bisect.bisect_left(self._sorted_terms, prefix)
+                for known in self._sorted_terms[start : start + 20]:
+                    if not known.startswith(prefix):
+                        break
+                    if size >= 0.75 * min(len(known), len(key)):
+                        terms.setdefault(self._terms[known], _PREFIX_CREDIT)
+                if terms:
+                    return terms
+        return terms
+
+    # ------------------------------------------------------------------ scoring
+
+    def _score(self, tokens: list[_QueryToken], total: float) -> list[Candidate]:
+        # Bulk step: each entry's weighted hits, from the postings of the rarer terms.
+        rough: dict[int, float] = defaultdict(float)
+        common: list[tuple[int, float]] = []
+        for token in tokens:
+            for term, credit in token.terms.items():
+                postings = self._postings[term]
+                if len(postings) > self._common:
+                    common.append((term, token.weight * credit))
+                    continue
+                gain = token.weight * credit
+                for entry in postings:
+                    rough[entry] += gain
+        if not rough:
+            for term, gain in common:
+                for entry in self._postings[term]:
+                    rough[entry] += gain
+        shortlist = sorted(rough, key=lambda e: (-rough[e], e))[:_SHORTLIST]
+        unknown = sum(t.weight for t in tokens if not t.terms) / total
+        evidence = [self._evidence(entry, tokens, total, unknown) for entry in shortlist]
+        evidence.sort(key=lambda ev: (-ev.rank, self._ids[ev.entry]))
+        return [
+            Candidate(
+                self._ids[ev.entry],
+                round(_confidence(ev), 1),
+                ev.phrasing,
+                round(ev.coverage, 3),
+                round(ev.fit, 3),
+            )
+            for ev in evidence
+        ]
+
+    def _evidence(
+        self, index: int, tokens: list[_QueryToken], total: float, unknown: float
+    ) -> _Evidence:
+        entry = self._entries[index]
+        content_total = sum(t.weight for t in tokens if t.kind is not Kind.QUESTION)
+        # What the entry as a whole explains of each word: other phrasings and keywords,
+        # more weakly its answer.
+        elsewhere: list[float] = []
+        offered: dict[int, float] = {}
+        for token in tokens:
+            best = 0.0
+            for term, credit in token.terms.items():
+                offered[term] = max(offered.get(term, 0.0), credit)
+                if token.kind is Kind.QUESTION:
+                    continue
+                answer_credit = (
+                    _ANSWER_NUMBER_CREDIT if token.kind is Kind.NUMBER else _ANSWER_CREDIT
+                )
+                best = max(
+                    best,
+                    credit * entry.union.get(term, 0.0),
+                    answer_credit * credit * entry.answer.get(term, 0.0),
+                )
+            elsewhere.append(_ELSEWHERE_CREDIT * best)
+        baseline = sum(t.weight * e for t, e in zip(tokens, elsewhere, strict=True))
+        # Sparse pass: for each phrasing touched by the question, its hit per token.
+        hits_of: dict[int, list[float]] = {}
+        for position, token in enumerate(tokens):
+            for term, credit in token.terms.items():
+                for number in entry.phrasings_of.get(term, ()):
+                    hits = hits_of.get(number)
+                    if hits is None:
+                        hits = hits_of[number] = [0.0] * len(tokens)
+                    hit = credit * entry.phrasings[number].terms[term]
+                    if hit > hits[position]:
+                        hits[position] = hit
+        best_anchor = baseline
+        concept_best: dict[int, float] = {}
+        recalls: list[tuple[float, int]] = []
+        for number in sorted(hits_of):
+            hits = hits_of[number]
+            content_hit = recall_hit = anchored = 0.0
+            for position, token in enumerate(tokens):
+                if token.kind is not Kind.QUESTION:
+                    content_hit += token.weight * hits[position]
+            # A question word counts only where the phrasing carrying it also speaks of
+            # the question's subject: "who" in "Who is INTAMT?" doesn't answer "Who
+            # founded INTAMT?".
+            context = (
+                min(1.0, content_hit / content_total / _CONCEPT_CONTEXT) if content_total else 1.0
+            )
+            for position, token in enumerate(tokens):
+                hit = hits[position]
+                if token.kind is Kind.QUESTION and hit:
+                    hit *= context
+                    if hit > concept_best.get(position, 0.0):
+                        concept_best[position] = hit
+                recall_hit += token.weight * hit
+                gain = hit if hit > elsewhere[position] else elsewhere[position]
+                anchored += token.weight * gain
+            if anchored > best_anchor:
+                best_anchor = anchored
+            recalls.append((recall_hit / total, number))
+        # Fit (F-measure with the phrasing's precision) for the phrasings that explain the
+        # most of the question; recall dominates it, so the others cannot win.
+        recalls.sort(key=lambda item: (-item[0], item[1]))
+        best_fit, best_text = 0.0, ""
+        for recall, number in recalls[:_FIT_CANDIDATES]:
+            phrasing = entry.phrasings[number]
+            group_hits: dict[int, float] = {}
+            for term, credit in offered.items():
+                for group, group_credit in phrasing.groups_of.get(term, ()):
+                    value = credit * group_credit
+                    if value > group_hits.get(group, 0.0):
+                        group_hits[group] = value
+            weights = phrasing.group_weights
+            precision = (
+                sum(weights[g] * h for g, h in group_hits.items()) / phrasing.weight_total
+                if phrasing.weight_total
+                else 0.0
+            )
+            fit = _f_beta(recall, precision)
+            if fit > best_fit:
+                best_fit, best_text = fit, phrasing.text
+        concept_missed = sum(
+            t.weight * (1.0 - concept_best.get(i, 0.0))
+            for i, t in enumerate(tokens)
+            if t.kind is Kind.QUESTION
+        )
+        coverage = best_anchor / total
+        return _Evidence(
+            index,
+            rank=0.7 * coverage + 0.3 * best_fit,
+            coverage=coverage,
+            fit=best_fit,
+            phrasing=best_text,
+            concept_missed=concept_missed / total,
+            unknown=unknown,
+        )
+
+
+def _build_entry(
+    phrasings: list[tuple[str, list[dict[int, float]]]], answer: dict[int, float]
+) -> _Entry:
+    built: list[_Phrasing] = []
+    phrasings_of: dict[int, list[int]] = defaultdict(list)
+    mentions: dict[int, float] = defaultdict(float)
+    for number, (text, groups) in enumerate(phrasings):
+        terms: dict[int, float] = {}
+        groups_of: dict[int, list[tuple[int, float]]] = defaultdict(list)
+        for position, group in enumerate(groups):
+            for term, credit in group.items():
+                terms[term] = max(terms.get(term, 0.0), credit)
+                groups_of[term].append((position, credit))
+        for term, credit in terms.items():
+            phrasings_of[term].append(number)
+            mentions[term] += credit
+        built.append(
+            _Phrasing(
+                text,
+                terms,
+                {t: tuple(places) for t, places in groups_of.items()},
+                (0.0,) * len(groups),
+                0.0,
+            )
+        )
+    # A term the entry's phrasings keep using is what the entry is about.
+    union = {
+        term: min(1.0, count) * (1.0 - _SINGLE_MENTION_DISCOUNT / (1.0 + (count - 1.0) / 2.0))
+        for term, count in mentions.items()
+    }
+    return _Entry(
+        tuple(built), {t: tuple(n) for t, n in phrasings_of.items()}, union, answer
+    )
+
+
+def _f_beta(recall: float, precision: float) -> float:
+    """F-measure weighing the question's recall twice as much as the phrasing's precision."""
+    if recall <= 0 or precision <= 0:
+        return 0.0
+    beta2 = 4.0
+    return (1 + beta2) * recall * precision / (beta2 * precision + recall)
+
+
+def _confidence(ev: _Evidence) -> float:
+    """Calibrated 0–100 confidence that the entry answers the question."""
+    return 100.0 * ev.rank
+
+
+def _delete_index(surfaces: dict[str, set[int]]) -> dict[str, list[str]]:
+    """Symmetric-delete index: every surface form, and it with one letter removed → forms."""
+    index: dict[str, list[str]] = defaultdict(list)
+    for surface in surfaces:
+        if len(surface) < 4:
+            continue
+        index[surface].append(surface)
+        for cut in range(len(surface)):
+            index[surface[:cut] + surface[cut + 1 :]].append(surface)
+    return dict(index)
+
+
+def _fold_surface(word: str, script: Script) -> str:
+    if script is Script.CYRILLIC:
+        return word.replace("ё", "е").replace("й", "и")
+    return fold_latin(word)
+
+
+def _script_of(word: str) -> Script:
+    return Script.CYRILLIC if any("а" <= ch <= "я" for ch in word) else Script.LATIN
+
+
+def _surface_key(token: Token) -> str:
+    return _fold_surface(token.surface, token.script)
+
+
+@lru_cache(maxsize=100_000)
+def _german_parts(word: str) -> tuple[str, ...]:
+    """Parts of a German compound from the knowledge base, judged by the general lexicon."""
+    return tuple(split_compound(word, _lexicon_knows))
+
+
+@lru_cache(maxsize=100_000)
+def _lexicon_knows(word_stem: str) -> bool:
+    # Parts must be real German words: the stem itself or a common full form of it.
+    return any(zipf(form, "de") >= 3.3 for form in _forms(word_stem))
+
+
+def _forms(word_stem: str) -> Iterable[str]:
+    yield word_stem
+    for ending in ("e", "en", "er", "n", "s"):
+        yield word_stem + ending
