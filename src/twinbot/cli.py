@@ -11,10 +11,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from twinbot import __version__
 from twinbot.errors import TwinbotError
 from twinbot.knowledge import KnowledgeBase
+
+if TYPE_CHECKING:
+    from twinbot.matcher import Match
+    from twinbot.responder import Reply
 
 
 def _add_knowledge_option(parser: argparse.ArgumentParser) -> None:
@@ -50,9 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser(
         "ask",
         help="answer a question (or one per stdin line) as the bot would",
-        description=(
-            "Answer QUESTION, or each line of stdin until EOF, exactly as the bot would."
-        ),
+        description=("Answer QUESTION, or each line of stdin until EOF, exactly as the bot would."),
     )
     _add_knowledge_option(ask)
     ask.add_argument("--lang", choices=("de", "ru", "en"), help="the user's language setting")
@@ -145,7 +148,87 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    raise TwinbotError("twinbot ask is not implemented yet")
+    """Answer one question, or every stdin line, exactly as the bot would."""
+    import json
+    import os
+
+    from twinbot.i18n import Catalogs
+    from twinbot.paths import bundled_knowledge_dir
+    from twinbot.responder import Responder
+
+    directory = args.knowledge or _env_path(os.environ.get("TWINBOT_KNOWLEDGE"))
+    knowledge = _load_or_report(directory or bundled_knowledge_dir())
+    if knowledge is None:
+        return 1
+    responder = Responder(knowledge, Catalogs.load())
+
+    def answer(question: str) -> str:
+        if args.explain:
+            reply, match = responder.explain(question, args.lang)
+        else:
+            reply, match = responder.reply(question, args.lang), None
+        if args.json:
+            record = reply.to_json()
+            if match is not None:
+                record["candidates"] = [
+                    {
+                        "entry": c.entry_id,
+                        "score": c.score,
+                        "coverage": c.coverage,
+                        "fit": c.fit,
+                        "phrasing": c.phrasing,
+                    }
+                    for c in match.candidates
+                ]
+                record["reading"] = [list(pair) for pair in match.reading]
+            return json.dumps(record, ensure_ascii=False)
+        return _plain_reply(reply, match)
+
+    if args.question is not None:
+        print(answer(args.question), flush=True)
+        return 0
+    for line in sys.stdin:
+        print(answer(line.rstrip("\r\n")), flush=True)
+    return 0
+
+
+def _env_path(value: str | None) -> Path | None:
+    return Path(value).expanduser() if value else None
+
+
+def _load_or_report(directory: Path) -> KnowledgeBase | None:
+    """The valid knowledge base, or None after printing its problems to stderr."""
+    from twinbot.errors import KnowledgeError
+    from twinbot.validate import load_valid_knowledge
+
+    try:
+        return load_valid_knowledge(directory)
+    except KnowledgeError as exc:
+        print(f"twinbot: the knowledge base in {directory} has errors:", file=sys.stderr)
+        print(exc, file=sys.stderr)
+        return None
+
+
+def _plain_reply(reply: Reply, match: Match | None) -> str:
+    """A reply as a terminal user reads it: text, then numbered follow-ups."""
+    from twinbot.console import terminal_text
+
+    lines = [terminal_text(reply.text)]
+    for number, link in enumerate(reply.links, start=1):
+        lines.append(f"  [{number}] {link.label}")
+    if match is not None:
+        lines.append(
+            f"-- outcome: {reply.outcome.value}, language: {reply.lang} "
+            f"(written in: {match.detected or 'unclear'})"
+        )
+        lines.append("-- read as: " + " ".join(f"{w}={k}" for w, k in match.reading))
+        for candidate in match.candidates:
+            lines.append(
+                f"-- {candidate.score:5.1f}  {candidate.entry_id}  "
+                f"(coverage {candidate.coverage:.2f}, fit {candidate.fit:.2f}) "
+                f"best phrasing: {candidate.phrasing!r}"
+            )
+    return "\n".join(lines)
 
 
 def _chat(args: argparse.Namespace) -> int:
