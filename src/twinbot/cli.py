@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,7 +105,54 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--listen", metavar="HOST", help="webhook server address (default: 127.0.0.1)")
     run.add_argument("--port", type=int, metavar="N", help="webhook server port (default: 8080)")
     run.add_argument("--verbose", action="store_true", help="debug logging for twinbot")
+
+    report = commands.add_parser(
+        "report",
+        help="the most frequent unanswered questions, or usage statistics, from the question log",
+        description=(
+            "List what participants asked that the bot could not answer (not found, or only "
+            "'did you mean' suggestions), grouped by normalized text, most frequent first; with "
+            "--stats, questions per day and language, outcome shares and the most answered "
+            "entries. Days are calendar days in the local time zone (TZ)."
+        ),
+    )
+    _add_data_dir_option(report)
+    period = report.add_mutually_exclusive_group()
+    period.add_argument(
+        "--days",
+        type=_positive_int,
+        metavar="N",
+        help="the last N days, today included (default: 7)",
+    )
+    period.add_argument(
+        "--since", type=_iso_date, metavar="YYYY-MM-DD", help="from this day until now"
+    )
+    period.add_argument("--all", action="store_true", help="the whole log")
+    report.add_argument(
+        "--limit", type=_positive_int, default=20, metavar="N", help="list at most N questions"
+    )
+    report.add_argument(
+        "--format", choices=("text", "csv", "json"), default="text", help="output format"
+    )
+    report.add_argument("--stats", action="store_true", help="usage statistics instead")
     return parser
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return number
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2015-06-27") from None
 
 
 def _add_data_dir_option(parser: argparse.ArgumentParser) -> None:
@@ -134,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _chat(args)
         if args.command == "run":
             return _run(args)
+        if args.command == "report":
+            return _report(args)
     except TwinbotError as exc:
         print(f"twinbot: {exc}", file=sys.stderr)
         return 1
@@ -269,6 +319,48 @@ def _run(args: argparse.Namespace) -> int:
         run_bot(settings, services)
     finally:
         services.storage.close()
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    """Unanswered questions (or --stats) from the question log, as text, CSV or JSON."""
+    from datetime import UTC, datetime
+
+    from twinbot import report
+    from twinbot.config import load_settings
+    from twinbot.storage import DATABASE_NAME, Storage
+
+    settings = load_settings(data_dir=args.data_dir)
+    if not (settings.data_dir / DATABASE_NAME).is_file():
+        print(
+            f"twinbot: no question log in {settings.data_dir} — pass the bot's data directory "
+            "with --data-dir (or TWINBOT_DATA_DIR)",
+            file=sys.stderr,
+        )
+        return 1
+    zone, now = report.local_zone(), datetime.now(UTC)
+    if args.all or args.since is not None:
+        period = report.Period.starting(args.since, now, zone)
+    else:
+        period = report.Period.last_days(args.days or report.DEFAULT_DAYS, now, zone)
+    with Storage.open(settings.data_dir) as storage:
+        logged = storage.questions_between(period.since, None, unanswered_only=not args.stats)
+    if args.stats:
+        stats = report.stats(logged, period, zone)
+        if args.format == "json":
+            print(report.as_json(stats))
+        else:
+            print(report.stats_csv(stats) if args.format == "csv" else report.stats_text(stats))
+        return 0
+    listing = report.unanswered(logged, period, limit=args.limit)
+    if args.format == "json":
+        print(report.as_json(listing))
+    else:
+        print(
+            report.unanswered_csv(listing)
+            if args.format == "csv"
+            else report.unanswered_text(listing)
+        )
     return 0
 
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from twinbot.errors import TwinbotError
 from twinbot.knowledge import Lang, is_lang
@@ -52,6 +53,11 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX questions_ts ON questions (ts);
     CREATE INDEX questions_outcome ON questions (outcome, ts);
     """,
+    # 1 -> 2: the entry a "did you mean" reply offered first, so the unanswered report can say
+    # what participants were probably after. Old rows keep NULL.
+    """
+    ALTER TABLE questions ADD COLUMN suggested TEXT;
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -66,6 +72,8 @@ class LoggedQuestion:
     outcome: str
     entry_id: str | None
     text: str | None
+    #: For "did you mean" replies: the entry offered first.
+    suggested: str | None = None
 
 
 class Storage:
@@ -141,32 +149,56 @@ class Storage:
         entry_id: str | None,
         text: str,
         *,
+        suggested: str | None = None,
         now: datetime | None = None,
     ) -> None:
-        """Record one question; its *text* is kept only when it was not answered."""
+        """Record one question; its *text* is kept only when it was not answered.
+
+        *suggested* is the entry a "did you mean" reply offered first (ignored otherwise).
+        """
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
         kept = None if outcome == "answer" else text.strip()[:MAX_LOGGED_TEXT]
-        ts = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+        offered = suggested if outcome == "suggestions" else None
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO questions (ts, lang, outcome, entry_id, text) VALUES (?, ?, ?, ?, ?)",
-                (ts, lang, outcome, entry_id, kept),
+                "INSERT INTO questions (ts, lang, outcome, entry_id, text, suggested) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (_timestamp(now or datetime.now(UTC)), lang, outcome, entry_id, kept, offered),
             )
 
     def questions(self, *, limit: int = 100) -> list[LoggedQuestion]:
         """The most recent questions, newest first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, ts, lang, outcome, entry_id, text FROM questions "
-                "ORDER BY id DESC LIMIT ?",
-                (limit,),
+                f"SELECT {_COLUMNS} FROM questions ORDER BY id DESC LIMIT ?", (limit,)
             ).fetchall()
-        return [
-            LoggedQuestion(row[0], datetime.fromisoformat(row[1]), row[2], row[3], row[4], row[5])
-            for row in rows
-            if is_lang(row[2])
-        ]
+        return [_logged(row) for row in rows if is_lang(row[2])]
+
+    def questions_between(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        unanswered_only: bool = False,
+    ) -> list[LoggedQuestion]:
+        """The questions asked from *since* (inclusive) to *until* (exclusive), oldest first."""
+        clauses: list[str] = []
+        values: list[str] = []
+        if since is not None:
+            clauses.append("ts >= ?")
+            values.append(_timestamp(since))
+        if until is not None:
+            clauses.append("ts < ?")
+            values.append(_timestamp(until))
+        if unanswered_only:
+            clauses.append("outcome != 'answer'")
+        where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM questions {where}ORDER BY ts, id", values
+            ).fetchall()
+        return [_logged(row) for row in rows if is_lang(row[2])]
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -192,3 +224,16 @@ class Storage:
             self._db.executescript(
                 f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;"
             )
+
+
+_COLUMNS = "id, ts, lang, outcome, entry_id, text, suggested"
+
+
+def _timestamp(when: datetime) -> str:
+    # Always UTC with a fixed-width offset, so text comparison in SQL orders by time.
+    return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _logged(row: Sequence[Any]) -> LoggedQuestion:
+    id_, ts, lang, outcome, entry_id, text, suggested = row
+    return LoggedQuestion(id_, datetime.fromisoformat(ts), lang, outcome, entry_id, text, suggested)

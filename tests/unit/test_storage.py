@@ -73,7 +73,46 @@ def test_question_log_has_no_user_columns(storage: Storage) -> None:
     db = sqlite3.connect(storage.path)
     columns = [row[1] for row in db.execute("PRAGMA table_info(questions)")]
     db.close()
-    assert columns == ["id", "ts", "lang", "outcome", "entry_id", "text"]
+    assert columns == ["id", "ts", "lang", "outcome", "entry_id", "text", "suggested"]
+
+
+def test_the_first_suggestion_is_kept_only_for_suggestions(storage: Storage) -> None:
+    storage.log_question("de", "suggestions", None, "konferenz wo", suggested="conference-venue")
+    storage.log_question("de", "not_found", None, "parken", suggested="conference-venue")
+    assert [q.suggested for q in storage.questions()] == [None, "conference-venue"]
+
+
+def test_questions_between_filters_by_time_and_outcome(storage: Storage) -> None:
+    day = datetime(2015, 6, 27, tzinfo=UTC)
+    for hour, outcome in [(8, "answer"), (9, "not_found"), (10, "suggestions"), (11, "answer")]:
+        storage.log_question("en", outcome, None, f"q{hour}", now=day.replace(hour=hour))
+    since, until = day.replace(hour=9), day.replace(hour=11)
+    assert [q.text for q in storage.questions_between(since, until)] == ["q9", "q10"]
+    assert [q.text for q in storage.questions_between(unanswered_only=True)] == ["q9", "q10"]
+    assert len(storage.questions_between(since)) == 3
+
+
+def test_a_version_1_log_is_migrated_and_kept(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / DATABASE_NAME)
+    db.executescript(
+        """
+        CREATE TABLE user_languages (user_id INTEGER PRIMARY KEY, lang TEXT NOT NULL);
+        CREATE TABLE questions (id INTEGER PRIMARY KEY, ts TEXT NOT NULL, lang TEXT NOT NULL,
+            outcome TEXT NOT NULL, entry_id TEXT, text TEXT);
+        INSERT INTO user_languages VALUES (42, 'ru');
+        INSERT INTO questions (ts, lang, outcome, entry_id, text)
+            VALUES ('2015-06-27T10:00:00+00:00', 'de', 'not_found', NULL, 'wo parken');
+        PRAGMA user_version = 1;
+        """
+    )
+    db.close()
+    with Storage.open(tmp_path) as storage:
+        assert storage.schema_version == SCHEMA_VERSION == 2
+        assert storage.language_of(42) == "ru"
+        [old] = storage.questions()
+        assert (old.text, old.suggested) == ("wo parken", None)
+        storage.log_question("de", "suggestions", None, "wo", suggested="conference-venue")
+        assert storage.questions()[0].suggested == "conference-venue"
 
 
 def test_long_questions_are_cut_and_unknown_outcomes_refused(storage: Storage) -> None:

@@ -184,8 +184,15 @@ async def on_text(update: Update, context: BotContext) -> None:
     )
     tr = services.catalogs.translator(reply.lang)
     await _send(message, render.render_reply(reply, tr, services.knowledge))
+    # For "did you mean" replies the first suggestion is kept: what the asker probably meant.
+    suggested = reply.links[0].entry_id if reply.links and not reply.matched else None
     await asyncio.to_thread(
-        services.storage.log_question, reply.lang, reply.outcome.value, reply.entry_id, question
+        services.storage.log_question,
+        reply.lang,
+        reply.outcome.value,
+        reply.entry_id,
+        question,
+        suggested=suggested,
     )
 
 

@@ -1,0 +1,97 @@
+"""`twinbot report`: the question log as text, CSV and JSON, with captured stdio."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from twinbot.cli import main
+from twinbot.storage import Storage
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    with Storage.open(tmp_path) as storage:
+        for when, outcome, text in [
+            (NOW - timedelta(days=30), "not_found", "old question"),
+            (NOW - timedelta(days=2), "not_found", "Wo kann ich parken?"),
+            (NOW - timedelta(hours=1), "suggestions", "wo kann ich parken"),
+            (NOW, "answer", "When is the conference?"),
+        ]:
+            suggested = "conference-venue" if outcome == "suggestions" else None
+            entry = "conference-dates" if outcome == "answer" else None
+            storage.log_question("de", outcome, entry, text, suggested=suggested, now=when)
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["report", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_text_report_of_the_last_week(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
+    code, out, _ = run(capsys, "--data-dir", str(data_dir))
+    assert code == 0
+    assert out.splitlines()[0] == "Unanswered questions in the last 7 days: 2 (1 different)"
+    assert "2x  wo kann ich parken" in out
+    assert "old question" not in out
+
+
+def test_all_and_limit(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
+    _, out, _ = run(capsys, "--data-dir", str(data_dir), "--all", "--limit", "1", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["normalized"], r["count"]) for r in rows] == [("wo kann ich parken", "2")]
+    since = (NOW - timedelta(days=40)).date().isoformat()
+    _, out, _ = run(capsys, "--data-dir", str(data_dir), "--since", since, "--format", "json")
+    assert [q["question"] for q in json.loads(out)["questions"]] == [
+        "wo kann ich parken",
+        "old question",
+    ]
+
+
+def test_stats_formats(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
+    _, out, _ = run(
+        capsys, "--data-dir", str(data_dir), "--stats", "--days", "3", "--format", "json"
+    )
+    stats = json.loads(out)
+    assert stats["total"] == 3
+    assert stats["outcomes"]["answer"] == {"count": 1, "share": 0.3333}
+    assert stats["top_entries"] == [{"entry": "conference-dates", "count": 1}]
+    _, out, _ = run(capsys, "--data-dir", str(data_dir), "--stats", "--format", "csv")
+    assert out.splitlines()[0] == "day,lang,outcome,entry,count"
+    _, out, _ = run(capsys, "--data-dir", str(data_dir), "--stats")
+    assert out.startswith("Questions in the last 7 days: 3 — answered 1 (33%)")
+
+
+def test_missing_log_and_bad_arguments(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "--data-dir", str(tmp_path / "nothing"))
+    assert code == 1
+    assert "no question log in" in err
+    assert not (tmp_path / "nothing").exists()  # a report never creates a database
+    for bad in (["--days", "0"], ["--since", "27.06.2015"], ["--days", "2", "--all"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["report", "--data-dir", str(tmp_path), *bad])
+        assert exit_info.value.code == 2
+    capsys.readouterr()
+
+
+def test_report_does_not_load_python_telegram_bot(data_dir: Path) -> None:
+    code = (
+        "import sys, twinbot.cli;"
+        f"twinbot.cli.main(['report', '--data-dir', {str(data_dir)!r}, '--stats']);"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'telegram'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip().endswith("[]")
