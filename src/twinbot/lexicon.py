@@ -8,6 +8,10 @@ per billion words (7 for "the", 3 for rare words); 0 means "not in the list".
 twinbot uses them to tell languages apart ("was" is German, "what" English), to tell a real
 word from a typo (only typos get fuzzy-corrected: "mayor" must not become "major"), and to
 judge Russian typed in Latin letters (does "kogda" spell a Russian word in Cyrillic?).
+
+`pos_odds` reads twinbot's own part-of-speech lexicon (data/pos_{en,de}.tsv.gz, built by
+tools/build_pos_lexicon.py): how likely a common English or German word is a noun, an
+adjective, a verb or something else, out of context.
 """
 
 from __future__ import annotations
@@ -57,3 +61,30 @@ def frequencies(lang: Lang) -> dict[str, float]:
 def zipf(word: str, lang: Lang) -> float:
     """Zipf frequency of *word* in *lang*, 0.0 when the word is not listed."""
     return frequencies(lang).get(word, 0.0)
+
+
+#: Odds of (noun, adjective, verb, other) for a word the lexicon doesn't list: a noun.
+NOUN_ODDS = (1.0, 0.0, 0.0, 0.0)
+_DATA = Path(__file__).resolve().parent / "data"
+
+
+@cache
+def _pos_table(lang: Lang) -> dict[str, tuple[float, float, float, float]]:
+    table: dict[str, tuple[float, float, float, float]] = {}
+    path = _DATA / f"pos_{lang}.tsv.gz"
+    if not path.is_file():
+        return table
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            word, _, tenths = line.rstrip("\n").partition("\t")
+            values = [int(v) / 10 for v in tenths.split()]
+            if len(values) == 4:
+                table[word] = (values[0], values[1], values[2], values[3])
+    return table
+
+
+def pos_odds(word: str, lang: Lang) -> tuple[float, float, float, float] | None:
+    """(noun, adjective, verb, other) odds of an English or German word; None if unlisted."""
+    if lang == "ru":
+        return None
+    return _pos_table(lang).get(word)

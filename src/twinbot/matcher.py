@@ -110,17 +110,21 @@ _ANSWER_NUMBER_CREDIT = 0.8
 #: Words explained by another phrasing of the entry than the one the question is anchored
 #: on count this much: one phrasing explaining the whole question is the strong evidence.
 _ELSEWHERE_CREDIT = 0.8
-#: How much less a term mentioned by only one of an entry's phrasings explains than one
-#: its phrasings keep using (term frequency, saturating).
-_SINGLE_MENTION_DISCOUNT = 0.2
+#: How much less a term few of an entry's phrasings use explains than one all of them use.
+_PERIPHERAL_DISCOUNT = 0.25
 #: A question word is fully credited when the phrasing carrying it also covers this share
 #: of the question's content.
 _CONCEPT_CONTEXT = 0.7
 #: Question concepts (?when, ?who…) always carry at least this weight.
-_QUESTION_WEIGHT_FLOOR = 0.55
+_QUESTION_WEIGHT_FLOOR = 0.9
 #: Weight of a word the knowledge base has never seen, by part of speech (known words
 #: weigh their IDF, at most 1.0).
-_UNKNOWN_WEIGHT = {Pos.NOUN: 1.5, Pos.ADJ: 0.8, Pos.VERB: 0.4, Pos.OTHER: 0.25}
+_UNKNOWN_WEIGHT = {Pos.NOUN: 1.5, Pos.ADJ: 0.6, Pos.VERB: 0.3, Pos.OTHER: 0.2}
+# Calibration (see _confidence).
+_LOGIT_COVERAGE = 5.99
+_LOGIT_UNKNOWN = -2.09
+_LOGIT_CONCEPT_MISSED = -2.8
+_LOGIT_BIAS = -2.37
 #: Entries examined closely per question, after the bulk step.
 _SHORTLIST = 10
 #: Phrasings per entry whose fit is computed: those explaining most of the question.
@@ -179,26 +183,26 @@ class Matcher:
     """Index of every phrasing, keyword and answer of a knowledge base."""
 
     #: Calibrated confidence at or above which the bot answers.
-    answer_threshold: float = 62.0
+    answer_threshold: float = 55.0
     #: At or above this (but below the answer level) it offers "did you mean" suggestions.
-    suggest_threshold: float = 35.0
+    suggest_threshold: float = 25.0
 
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self._ids: list[str] = [e.id for e in knowledge]
         self._terms: dict[str, int] = {}
         self._surfaces: dict[str, set[int]] = defaultdict(set)
         self._vocabulary: dict[Lang, set[str]] = {lang: set() for lang in LANGS}
-        raw: list[tuple[list[tuple[str, list[dict[int, float]]]], dict[int, float]]] = []
+        raw: list[tuple[list[tuple[Lang, str, list[dict[int, float]]]], dict[int, float]]] = []
         for entry in knowledge:
             texts = [(lang, q) for lang, qs in entry.questions.items() for q in qs]
             texts += [(lang, k) for lang, ks in entry.keywords.items() for k in ks]
-            phrasings = [(text, self._index_text(text, lang)) for lang, text in texts]
+            phrasings = [(lang, text, self._index_text(text, lang)) for lang, text in texts]
             answer: dict[int, float] = {}
             for lang, text in entry.answer.items():
                 for group in self._index_text(_TAG.sub(" ", text), lang):
                     for term, credit in group.items():
                         answer[term] = max(answer.get(term, 0.0), credit)
-            raw.append(([(t, g) for t, g in phrasings if g], answer))
+            raw.append(([p for p in phrasings if p[2]], answer))
         for concept, words in QUESTION_CONCEPTS.items():
             if concept in self._terms:
                 for word in words:
@@ -337,7 +341,21 @@ class Matcher:
             elif token.shift or token.kind is not Kind.CONTENT:
                 weight = _UNKNOWN_WEIGHT[Pos.NOUN]
             else:
-                weight = _UNKNOWN_WEIGHT[token.pos]
+                weight = sum(
+                    odds * _UNKNOWN_WEIGHT[pos] for odds, pos in zip(token.pos, Pos, strict=True)
+                )
+            if (
+                terms
+                and query.lang in ("de", None)
+                and token.script is Script.LATIN
+                and len(token.surface) >= 8
+            ):
+                # A known German compound also stands for its parts: "Partnerstädte" meets
+                # the "Städtepartnerkonferenz" of another entry through "Partner" and "Stadt".
+                for part in split_compound(token.surface, self._knows_key, min_part=4):
+                    for key in (stem(part, "de"), stem(part, "en")):
+                        if key in self._terms:
+                            terms.setdefault(self._terms[key], _COMPOUND_PART_CREDIT)
             resolved.append(_QueryToken(token.surface, weight, terms, token.kind))
         if any(t.kind is not Kind.SOCIAL for t in resolved):
             # "hey so when was…": a greeting inside a question is filler.
@@ -457,9 +475,11 @@ class Matcher:
         # What the entry as a whole explains of each word: other phrasings and keywords,
         # more weakly its answer.
         elsewhere: list[float] = []
+        # The same from phrasings and keywords only: what the entry itself is about.
+        support: list[float] = []
         offered: dict[int, float] = {}
         for token in tokens:
-            best = 0.0
+            best = in_union = 0.0
             for term, credit in token.terms.items():
                 offered[term] = max(offered.get(term, 0.0), credit)
                 if token.kind is Kind.QUESTION:
@@ -467,12 +487,10 @@ class Matcher:
                 answer_credit = (
                     _ANSWER_NUMBER_CREDIT if token.kind is Kind.NUMBER else _ANSWER_CREDIT
                 )
-                best = max(
-                    best,
-                    credit * entry.union.get(term, 0.0),
-                    answer_credit * credit * entry.answer.get(term, 0.0),
-                )
+                in_union = max(in_union, credit * entry.union.get(term, 0.0))
+                best = max(best, in_union, answer_credit * credit * entry.answer.get(term, 0.0))
             elsewhere.append(_ELSEWHERE_CREDIT * best)
+            support.append(_ELSEWHERE_CREDIT * in_union)
         baseline = sum(t.weight * e for t, e in zip(tokens, elsewhere, strict=True))
         # Sparse pass: for each phrasing touched by the question, its hit per token.
         hits_of: dict[int, list[float]] = {}
@@ -493,10 +511,14 @@ class Matcher:
             content_hit = recall_hit = anchored = 0.0
             for position, token in enumerate(tokens):
                 if token.kind is not Kind.QUESTION:
-                    content_hit += token.weight * hits[position]
-            # A question word counts only where the phrasing carrying it also speaks of
-            # the question's subject: "who" in "Who is INTAMT?" doesn't answer "Who
-            # founded INTAMT?".
+                    hit = hits[position]
+                    content_hit += token.weight * (
+                        hit if hit > support[position] else support[position]
+                    )
+            # A question word counts only where the entry asking it also speaks of the
+            # question's subject (in that phrasing or its others): "who" in "Who is
+            # INTAMT?" doesn't answer "Who founded INTAMT?" — that INTAMT was founded is
+            # only in the answer.
             context = (
                 min(1.0, content_hit / content_total / _CONCEPT_CONTEXT) if content_total else 1.0
             )
@@ -551,12 +573,15 @@ class Matcher:
 
 
 def _build_entry(
-    phrasings: list[tuple[str, list[dict[int, float]]]], answer: dict[int, float]
+    phrasings: list[tuple[Lang, str, list[dict[int, float]]]], answer: dict[int, float]
 ) -> _Entry:
     built: list[_Phrasing] = []
     phrasings_of: dict[int, list[int]] = defaultdict(list)
     mentions: dict[int, float] = defaultdict(float)
-    for number, (text, groups) in enumerate(phrasings):
+    langs_of: dict[int, set[Lang]] = defaultdict(set)
+    per_lang: dict[Lang, int] = defaultdict(int)
+    for number, (lang, text, groups) in enumerate(phrasings):
+        per_lang[lang] += 1
         terms: dict[int, float] = {}
         groups_of: dict[int, list[tuple[int, float]]] = defaultdict(list)
         for position, group in enumerate(groups):
@@ -566,6 +591,7 @@ def _build_entry(
         for term, credit in terms.items():
             phrasings_of[term].append(number)
             mentions[term] += credit
+            langs_of[term].add(lang)
         built.append(
             _Phrasing(
                 text,
@@ -575,14 +601,15 @@ def _build_entry(
                 0.0,
             )
         )
-    # A term the entry's phrasings keep using is what the entry is about.
-    union = {
-        term: min(1.0, count) * (1.0 - _SINGLE_MENTION_DISCOUNT / (1.0 + (count - 1.0) / 2.0))
-        for term, count in mentions.items()
-    }
-    return _Entry(
-        tuple(built), {t: tuple(n) for t, n in phrasings_of.items()}, union, answer
-    )
+    # A term the entry's phrasings keep using is what the entry is about ("Konferenz" for
+    # the conference entry), a term one phrasing mentions in passing explains less.
+    union = {}
+    for term, count in mentions.items():
+        share = count / sum(per_lang[lang] for lang in langs_of[term])
+        union[term] = min(1.0, count) * (
+            1.0 - _PERIPHERAL_DISCOUNT + _PERIPHERAL_DISCOUNT * math.sqrt(min(1.0, share))
+        )
+    return _Entry(tuple(built), {t: tuple(n) for t, n in phrasings_of.items()}, union, answer)
 
 
 def _f_beta(recall: float, precision: float) -> float:
@@ -594,8 +621,20 @@ def _f_beta(recall: float, precision: float) -> float:
 
 
 def _confidence(ev: _Evidence) -> float:
-    """Calibrated 0–100 confidence that the entry answers the question."""
-    return 100.0 * ev.rank
+    """Calibrated 0–100 confidence that the entry answers the question.
+
+    A logistic model over the evidence, fitted on labelled questions (answerable ones whose
+    best candidate is right vs. unanswerable or wrongly matched ones): coverage speaks for
+    the entry; the share of words nobody knows and of question concepts the entry doesn't
+    answer ("who" where it only knows "when") speak against it.
+    """
+    z = (
+        _LOGIT_COVERAGE * ev.coverage
+        + _LOGIT_UNKNOWN * ev.unknown
+        + _LOGIT_CONCEPT_MISSED * ev.concept_missed
+        + _LOGIT_BIAS
+    )
+    return 100.0 / (1.0 + math.exp(-z))
 
 
 def _delete_index(surfaces: dict[str, set[int]]) -> dict[str, list[str]]:

@@ -34,7 +34,7 @@ import pymorphy3
 import Stemmer
 
 from twinbot.knowledge import LANGS, Lang
-from twinbot.lexicon import zipf
+from twinbot.lexicon import NOUN_ODDS, pos_odds, zipf
 
 #: Longer messages are cut before matching so one message cannot burn the CPU.
 MAX_MATCH_CHARS = 500
@@ -182,19 +182,24 @@ def _morph() -> pymorphy3.MorphAnalyzer:
 
 
 @lru_cache(maxsize=200_000)
-def russian_word(word: str) -> tuple[str, Pos, bool]:
-    """(lemma, part of speech, known) of a lower-case Russian word form, via pymorphy3.
+def russian_word(word: str) -> tuple[str, Odds, bool]:
+    """(lemma, part-of-speech odds, known) of a lower-case Russian word form, via pymorphy3.
 
-    Unknown words (names, slang, typos) keep their form and count as nouns.
+    Unknown words (names, slang, typos) keep their form and count as nouns, unless they
+    end like a verb ("задружились").
     """
     morph = _morph()
     if not morph.word_is_known(word):
-        # Slang and new words ("задружились"): the verb endings are regular enough.
-        pos = Pos.VERB if word.endswith(_RUSSIAN_VERB_ENDINGS) else Pos.NOUN
-        return word, pos, False
-    parse = morph.parse(word)[0]
-    pos = _PYMORPHY_POS.get(str(parse.tag.POS), Pos.OTHER)
-    return parse.normal_form.replace("ё", "е"), pos, True
+        verb = word.endswith(_RUSSIAN_VERB_ENDINGS)
+        return word, _ODDS_OF[Pos.VERB] if verb else NOUN_ODDS, False
+    parses = morph.parse(word)
+    odds = [0.0, 0.0, 0.0, 0.0]
+    for parse in parses:
+        pos = _PYMORPHY_POS.get(str(parse.tag.POS), Pos.OTHER)
+        odds[list(Pos).index(pos)] += parse.score
+    total = sum(odds) or 1.0
+    shares = (odds[0] / total, odds[1] / total, odds[2] / total, odds[3] / total)
+    return parses[0].normal_form.replace("ё", "е"), shares, True
 
 
 # --------------------------------------------------------------------------- transliteration
@@ -282,6 +287,8 @@ def latin_to_cyrillic(word: str) -> tuple[str, ...]:
     while i < len(word):
         for latin, readings in _TRANSLIT:
             if word.startswith(latin, i):
+                if latin in ("iy", "yy", "yj", "ij") and word[i + 2 : i + 3] in _VOWELS:
+                    continue  # "tsiya": и + я, not ий + а
                 if latin == "y":
                     # й after a vowel ("kakoy"), ы after a consonant ("vazhny").
                     after_vowel = i > 0 and word[i - 1] in _VOWELS
@@ -350,13 +357,13 @@ _PAIR_CONCEPTS = {
 IMPLIED_CONCEPTS: dict[Lang, dict[str, str]] = {
     "en": {"year": "?when", "date": "?when", "dates": "?when", "day": "?when",
            "days": "?when", "number": "?howmany", "count": "?howmany",
-           "place": "?where", "location": "?where", "venue": "?where", "city": "?where",
+           "place": "?where", "location": "?where", "venue": "?where",
            "reason": "?why", "reasons": "?why", "since": "?howlong"},
     "de": {"jahr": "?when", "datum": "?when", "tag": "?when", "tage": "?when",
            "tagen": "?when", "anzahl": "?howmany", "zahl": "?howmany", "ort": "?where",
-           "stadt": "?where", "grund": "?why", "gründe": "?why", "seit": "?howlong"},
+           "grund": "?why", "gründe": "?why", "seit": "?howlong"},
     "ru": {"год": "?when", "дата": "?when", "день": "?when",
-           "количество": "?howmany", "место": "?where", "город": "?where",
+           "количество": "?howmany", "место": "?where",
            "причина": "?why"},
 }
 _IMPLIED = {word: c for table in IMPLIED_CONCEPTS.values() for word, c in table.items()}
@@ -397,6 +404,7 @@ im thx theres thats exactly still even ever th st nd rd omg wow cool pretty quit
 more most something anything everything somebody anybody kind sort bit lot lots
 apart whole overall especially particularly approximately roughly basically generally usually
 sometimes often always together article text author mentioned mention besides except
+list enumerate
 """
 _STOP_DE = """
 der die das den dem des ein eine einer eines einem einen und oder aber wenn dann so von vom
@@ -412,7 +420,7 @@ alles jede jeder jedes man dazu darüber drüber davon damit daran darum dabei e
 gab geben es hey leute digga alter krass son grad gerade irgendwas irgendwer so'n eig
 denn dann wieder mehr viel viele ganz echt voll besonders manchmal insgesamt wirklich
 ungefähr ziemlich vielleicht eher immer oft meist meistens zusammen außer ausser art artikel
-text autor laut erwähnt genannt
+text autor laut erwähnt genannt nenne nenn nennen aufzählen aufzählen zähl liste auflisten
 """
 _STOP_RU = """
 и в во не что он на я с со как а то все всё она так его но да ты к у же вы за бы по только
@@ -427,7 +435,7 @@ _STOP_RU = """
 вообще-то кстати слушай скажи скажите подскажи подскажите расскажи расскажите знаешь знаете
 ок окей хм лол ааа эй чё че вроде просто именно го ый ий ая ое што шо чо че-то ваще вапще
 итоге итог собственно мнению мнение автора автор статье статья статьи тексте текст
-упоминается говорится сказано
+упоминается говорится сказано перечисли перечислите назови назовите перечислить
 """
 
 STOPWORDS: dict[Lang, frozenset[str]] = {
@@ -470,26 +478,45 @@ _DE_PARTICIPLE = re.compile(
 )
 
 
-def latin_pos(word: Word, lang: Lang) -> Pos:
-    """A cheap part-of-speech guess for an English or German word the index doesn't know."""
+Odds = tuple[float, float, float, float]  # noun, adjective, verb, other
+_ODDS_OF = {
+    Pos.NOUN: (1.0, 0.0, 0.0, 0.0),
+    Pos.ADJ: (0.0, 1.0, 0.0, 0.0),
+    Pos.VERB: (0.0, 0.0, 1.0, 0.0),
+    Pos.OTHER: (0.0, 0.0, 0.0, 1.0),
+}
+
+
+def latin_pos(word: Word, lang: Lang) -> Odds:
+    """Part-of-speech odds for an English or German word the index may not know.
+
+    The lexicon (built with the Hanover Tagger over common words) decides where it lists
+    the word; question-framing verbs are verbs whatever their other readings ("deal",
+    "address"); otherwise word endings, and a noun by default.
+    """
     text = word.text
     if stem(text, lang) in _frame_verb_stems():
-        return Pos.VERB
+        return _ODDS_OF[Pos.VERB]
+    listed = pos_odds(text, lang)
+    if listed is None and lang == "de":
+        listed = pos_odds(text.replace("ae", "ä").replace("oe", "ö").replace("ue", "ü"), lang)
+    if listed is not None:
+        return listed
     if lang == "en":
         if text.endswith("ly") and len(text) > 4:
-            return Pos.OTHER
+            return _ODDS_OF[Pos.OTHER]
         if text.endswith("ed") and len(text) > 4:
-            return Pos.VERB
+            return _ODDS_OF[Pos.VERB]
         if text.endswith(("ing", "ous", "ive", "ful", "able", "ible", "al", "ic")):
-            return Pos.ADJ
-        return Pos.NOUN
-    if text.endswith("iert") or text.endswith("ieren"):
-        return Pos.VERB
+            return _ODDS_OF[Pos.ADJ]
+        return NOUN_ODDS
+    if text.endswith(("iert", "ieren")):
+        return _ODDS_OF[Pos.VERB]
     if not word.capitalized and _DE_PARTICIPLE.match(text):
-        return Pos.VERB
+        return _ODDS_OF[Pos.VERB]
     if text.endswith(("lich", "ig", "isch", "bar", "sam", "lichen", "igen", "ischen")):
-        return Pos.ADJ
-    return Pos.NOUN
+        return _ODDS_OF[Pos.ADJ]
+    return NOUN_ODDS
 
 
 class Kind(Enum):
@@ -512,7 +539,8 @@ class Token:
     keys: tuple[str, ...]
     kind: Kind
     script: Script
-    pos: Pos = Pos.NOUN
+    #: Odds that the word is a noun, an adjective, a verb or something else.
+    pos: Odds = NOUN_ODDS
     #: Keys to try only if nothing else explains the word: the stems of its Russian
     #: readings when a Latin word in an English or German question isn't English or German
     #: ("Moskva").
@@ -544,7 +572,7 @@ def analyze(text: str, lang: Lang) -> list[Token]:
     return _analyze_words(words, lang, latin_langs)
 
 
-def _russian_keys(word: str) -> tuple[list[str], Pos, bool]:
+def _russian_keys(word: str) -> tuple[list[str], Odds, bool]:
     lemma, pos, known = russian_word(word.replace("ё", "е"))
     return [stem(lemma, "ru")], pos, known
 
@@ -589,7 +617,7 @@ def _analyze_words(
         real_word = False
         if word.script is Script.CYRILLIC:
             options = readings.get(index, (text,))
-            pos = Pos.NOUN
+            pos: Odds = NOUN_ODDS
             for option in options:
                 option_keys, option_pos, known = _russian_keys(option)
                 keys.extend(option_keys)
