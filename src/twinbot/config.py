@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, cast
 from urllib.parse import urlsplit
 
 from twinbot.errors import ConfigError
@@ -24,6 +25,11 @@ DEFAULT_API_URL = "https://api.telegram.org/bot"
 #: Behind a reverse proxy the webhook listens on loopback only.
 DEFAULT_LISTEN = "127.0.0.1"
 DEFAULT_PORT = 8080
+#: How a running bot notices knowledge edits: file system events (falling back to polling
+#: where there are none), polling every `reload_interval` seconds, or only the /reload command.
+ReloadSetting = Literal["auto", "poll", "off"]
+RELOAD_SETTINGS: tuple[ReloadSetting, ...] = ("auto", "poll", "off")
+DEFAULT_RELOAD_INTERVAL = 2.0
 
 # BotFather tokens look like "123456789:AA…"; checking the shape catches pasted quotes, spaces
 # and swapped variables before the first request fails with an opaque 401/404.
@@ -63,6 +69,8 @@ class Settings:
     port: int = DEFAULT_PORT
     webhook_secret: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(32)))
     admins: frozenset[int] = frozenset()
+    reload: ReloadSetting = "auto"
+    reload_interval: float = DEFAULT_RELOAD_INTERVAL
     verbose: bool = False
 
     @property
@@ -99,6 +107,8 @@ def load_settings(
     webhook_url: str | None = None,
     listen: str | None = None,
     port: int | None = None,
+    reload: str | None = None,
+    reload_interval: float | None = None,
     verbose: bool = False,
     require_token: bool = False,
 ) -> Settings:
@@ -125,6 +135,10 @@ def load_settings(
         port=_port(port if port is not None else get("TWINBOT_PORT")),
         webhook_secret=_webhook_secret(get("TWINBOT_WEBHOOK_SECRET")),
         admins=parse_admins(get("TWINBOT_ADMINS") or ""),
+        reload=_reload(reload or get("TWINBOT_RELOAD") or "auto"),
+        reload_interval=_reload_interval(
+            reload_interval if reload_interval is not None else get("TWINBOT_RELOAD_INTERVAL")
+        ),
         verbose=verbose,
     )
 
@@ -161,6 +175,30 @@ def _token(value: str | None, *, required: bool) -> Secret | None:
             "letters, digits, - and _) — copy it again from @BotFather, without quotes or spaces"
         )
     return Secret(value)
+
+
+def _reload(value: str) -> ReloadSetting:
+    if value.lower() not in RELOAD_SETTINGS:
+        raise ConfigError(
+            f"--reload / TWINBOT_RELOAD: {value!r} is not one of auto, poll, off — auto watches "
+            "the knowledge folder, poll checks it every few seconds, off reloads only on /reload"
+        )
+    return cast(ReloadSetting, value.lower())
+
+
+def _reload_interval(value: float | str | None) -> float:
+    if value is None:
+        return DEFAULT_RELOAD_INTERVAL
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0.1 <= seconds <= 3600:
+        raise ConfigError(
+            f"--reload-interval / TWINBOT_RELOAD_INTERVAL: {value!r} is not a number of seconds "
+            "between 0.1 and 3600"
+        )
+    return seconds
 
 
 def _path(value: str | None) -> Path | None:

@@ -121,10 +121,13 @@ _QUESTION_WEIGHT_FLOOR = 0.9
 #: weigh their IDF, at most 1.0).
 _UNKNOWN_WEIGHT = {Pos.NOUN: 1.5, Pos.ADJ: 0.6, Pos.VERB: 0.3, Pos.OTHER: 0.2}
 # Calibration (see _confidence).
-_LOGIT_COVERAGE = 5.99
-_LOGIT_UNKNOWN = -2.09
-_LOGIT_CONCEPT_MISSED = -2.8
-_LOGIT_BIAS = -2.37
+_LOGIT_COVERAGE = 6.18
+_LOGIT_UNKNOWN = -3.07
+_LOGIT_CONCEPT_MISSED = -3.71
+_LOGIT_BIAS = -2.97
+#: A word moving the question to another time ("the *next* conference") weighs this much:
+#: the knowledge base describes one past event.
+_SHIFT_WEIGHT = 2.5
 #: Entries examined closely per question, after the bulk step.
 _SHORTLIST = 10
 #: Phrasings per entry whose fit is computed: those explaining most of the question.
@@ -183,7 +186,7 @@ class Matcher:
     """Index of every phrasing, keyword and answer of a knowledge base."""
 
     #: Calibrated confidence at or above which the bot answers.
-    answer_threshold: float = 55.0
+    answer_threshold: float = 45.0
     #: At or above this (but below the answer level) it offers "did you mean" suggestions.
     suggest_threshold: float = 25.0
 
@@ -337,8 +340,11 @@ class Matcher:
                 # The most specific reading decides how informative the word is.
                 weight = max(self._idf[t] for t in terms)
                 if token.shift:
-                    weight = max(weight, _UNKNOWN_WEIGHT[Pos.NOUN])
-            elif token.shift or token.kind is not Kind.CONTENT:
+                    weight = max(weight, _SHIFT_WEIGHT)
+            elif token.shift or token.kind is Kind.NUMBER:
+                # Another time ("next"), another number ("the 12th"): not what we know.
+                weight = _SHIFT_WEIGHT
+            elif token.kind is not Kind.CONTENT:
                 weight = _UNKNOWN_WEIGHT[Pos.NOUN]
             else:
                 weight = sum(

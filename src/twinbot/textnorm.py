@@ -373,9 +373,9 @@ _IMPLIED = {word: c for table in IMPLIED_CONCEPTS.values() for word, c in table.
 SOCIAL_WORDS = frozenset(
     """
     hi hello hey hiya howdy greetings morning evening thanks thank thx ty cheers bye goodbye
-    cya ciao hallo moin servus grüß gruss grüezi tag abend morgen danke dankeschön vielen dank
-    tschüss tschüs tschau wiedersehen привет здравствуйте здравствуй здрасте хай добрый день
-    вечер утро спасибо благодарю пока свидания до
+    cya ciao later hallo moin servus grüß gruss grüezi tag abend danke dankeschön vielen
+    dank tschüss tschüs tschau wiedersehen später spaeter привет здравствуйте здравствуй
+    здрасте хай добрый день вечер утро спасибо благодарю пока свидания до позже
     """.split()
 )
 
@@ -383,10 +383,10 @@ SOCIAL_WORDS = frozenset(
 #: describes ("the *next* conference"): never filler, always full weight when unknown.
 SHIFT_WORDS = frozenset(
     """
-    next upcoming future previous former other another tomorrow
-    nächste nächsten nächster kommende kommenden künftige vorige vorherige andere anderen
-    anderer zukünftige morgen следующий следующая следующей следующую будущий будущая
-    будущей предыдущий предыдущая прошлый прошлая другой другая другие других завтра
+    next upcoming future previous former tomorrow yesterday nächste nächsten nächster
+    kommende kommenden künftige vorige vorherige zukünftige gestern следующий
+    следующая следующей следующую следующем будущий будущая будущей предыдущий предыдущая
+    прошлый прошлая завтра вчера
     """.split()
 )
 
