@@ -50,6 +50,7 @@ from twinbot.textnorm import (
     Token,
     analyze,
     analyze_query,
+    cyrillic_to_latin,
     fold_latin,
     split_compound,
     stem,
@@ -121,10 +122,10 @@ _QUESTION_WEIGHT_FLOOR = 0.9
 #: weigh their IDF, at most 1.0).
 _UNKNOWN_WEIGHT = {Pos.NOUN: 1.5, Pos.ADJ: 0.6, Pos.VERB: 0.3, Pos.OTHER: 0.2}
 # Calibration (see _confidence).
-_LOGIT_COVERAGE = 6.18
-_LOGIT_UNKNOWN = -3.07
-_LOGIT_CONCEPT_MISSED = -3.71
-_LOGIT_BIAS = -2.97
+_LOGIT_COVERAGE = 6.15
+_LOGIT_UNKNOWN = -3.19
+_LOGIT_CONCEPT_MISSED = -3.73
+_LOGIT_BIAS = -2.92
 #: A word moving the question to another time ("the *next* conference") weighs this much:
 #: the knowledge base describes one past event.
 _SHIFT_WEIGHT = 2.5
@@ -325,6 +326,12 @@ class Matcher:
             if token.kind is Kind.STOP:
                 continue
             terms = {self._terms[k]: 1.0 for k in token.keys if k in self._terms}
+            if token.script is Script.CYRILLIC and token.kind is Kind.CONTENT and not token.real_word:
+                # A name in Cyrillic letters ("интамт") may be known in Latin ones.
+                latin = cyrillic_to_latin(token.surface)
+                for key in (stem(latin, "en"), stem(latin, "de")):
+                    if key in self._terms:
+                        terms.setdefault(self._terms[key], 1.0)
             if token.kind is Kind.QUESTION:
                 weight = max((self._idf[t] for t in terms), default=1.0)
                 weight = max(weight, _QUESTION_WEIGHT_FLOOR)
@@ -337,8 +344,9 @@ class Matcher:
                     continue
                 terms = self._repair(token)
             if terms:
-                # The most specific reading decides how informative the word is.
-                weight = max(self._idf[t] for t in terms)
+                # Readings of one word (its English and German stems, its Cyrillic and
+                # Latin spellings) are one word: the most widely used decides its weight.
+                weight = min(self._idf[t] for t in terms)
                 if token.shift:
                     weight = max(weight, _SHIFT_WEIGHT)
             elif token.shift or token.kind is Kind.NUMBER:

@@ -43,7 +43,8 @@ def catalogs() -> Catalogs:
 
 
 def settings_for(api: FakeBotApi, data_dir: Path, **changes: Any) -> Settings:
-    base = Settings(token=Secret(TOKEN), api_url=api.base_url, data_dir=data_dir)
+    # No folder watching unless a test asks for it: the shipped knowledge/ is not the bot's.
+    base = Settings(token=Secret(TOKEN), api_url=api.base_url, data_dir=data_dir, reload="off")
     return replace(base, **changes)
 
 
