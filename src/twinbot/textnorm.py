@@ -639,7 +639,10 @@ def _analyze_words(
                 option_keys, option_pos, known = _russian_keys(option)
                 keys.extend(option_keys)
                 if option == options[0]:
-                    pos, real_word = option_pos, known
+                    # A rare dictionary form is as likely a misspelling of a known word
+                    # ("двухсторонних" for "двусторонних"): only common ones are protected.
+                    common = zipf(option, "ru") >= REAL_WORD_ZIPF or len(option) < 7
+                    pos, real_word = option_pos, known and common
             if index in readings:
                 keys.extend(stem(original.text, other) for other in latin_langs)
         else:
