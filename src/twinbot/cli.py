@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--lang", choices=("de", "ru", "en"), help="your Telegram language (default: the locale)"
     )
+    chat.add_argument(
+        "--admin",
+        action="store_true",
+        help="make you an admin, to try /reload, /unanswered and /stats",
+    )
+    _add_reload_options(chat)
     chat.add_argument("--verbose", action="store_true", help="debug logging on stderr")
 
     run = commands.add_parser(
@@ -104,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--listen", metavar="HOST", help="webhook server address (default: 127.0.0.1)")
     run.add_argument("--port", type=int, metavar="N", help="webhook server port (default: 8080)")
+    _add_reload_options(run)
     run.add_argument("--verbose", action="store_true", help="debug logging for twinbot")
 
     report = commands.add_parser(
@@ -153,6 +160,21 @@ def _iso_date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2015-06-27") from None
+
+
+def _add_reload_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--reload",
+        choices=("auto", "poll", "off"),
+        help="how edits to the knowledge folder go live: auto (file events, polling where "
+        "there are none), poll, or off (only /reload) (default: $TWINBOT_RELOAD or auto)",
+    )
+    parser.add_argument(
+        "--reload-interval",
+        type=float,
+        metavar="SECONDS",
+        help="how often polling looks at the files (default: $TWINBOT_RELOAD_INTERVAL or 2)",
+    )
 
 
 def _add_data_dir_option(parser: argparse.ArgumentParser) -> None:
@@ -288,11 +310,17 @@ def _chat(args: argparse.Namespace) -> int:
     from twinbot.console import run_chat
 
     settings = load_settings(
-        knowledge_dir=args.knowledge, data_dir=args.data_dir, verbose=args.verbose
+        knowledge_dir=args.knowledge,
+        data_dir=args.data_dir,
+        reload=args.reload,
+        reload_interval=args.reload_interval,
+        verbose=args.verbose,
     )
     configure_logging(verbose=settings.verbose, secrets=settings.secret_values(), quiet=True)
     knowledge = _bot_knowledge(settings.knowledge_dir)
-    return run_chat(settings, knowledge, stdin=sys.stdin, stdout=sys.stdout, lang=args.lang)
+    return run_chat(
+        settings, knowledge, stdin=sys.stdin, stdout=sys.stdout, lang=args.lang, admin=args.admin
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -309,6 +337,8 @@ def _run(args: argparse.Namespace) -> int:
         webhook_url=args.webhook_url,
         listen=args.listen,
         port=args.port,
+        reload=args.reload,
+        reload_interval=args.reload_interval,
         verbose=args.verbose,
         require_token=True,
     )

@@ -21,6 +21,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from html.parser import HTMLParser
 from typing import Any, ClassVar, TextIO
 
@@ -317,10 +318,17 @@ def run_chat(
     stdout: TextIO,
     lang: Lang | None = None,
     catalogs: Catalogs | None = None,
+    admin: bool = False,
 ) -> int:
-    """Chat with the bot on *stdin*/*stdout* until EOF; returns the exit code."""
+    """Chat with the bot on *stdin*/*stdout* until EOF; returns the exit code.
+
+    With *admin*, the person at the terminal is an admin (/reload, /unanswered, /stats, and
+    the notices about reloads after file changes).
+    """
     from twinbot.bot.app import chat_locally, make_services
 
+    if admin:
+        settings = replace(settings, admins=settings.admins | {USER_ID})
     interactive = stdin.isatty()
     responder = Responder(knowledge, catalogs or Catalogs.load())
     services = make_services(settings, responder)

@@ -175,7 +175,6 @@ class _Evidence:
     """What speaks for one entry."""
 
     entry: int
-    rank: float
     coverage: float
     fit: float
     phrasing: str
@@ -326,7 +325,11 @@ class Matcher:
             if token.kind is Kind.STOP:
                 continue
             terms = {self._terms[k]: 1.0 for k in token.keys if k in self._terms}
-            if token.script is Script.CYRILLIC and token.kind is Kind.CONTENT and not token.real_word:
+            if (
+                token.script is Script.CYRILLIC
+                and token.kind is Kind.CONTENT
+                and not token.real_word
+            ):
                 # A name in Cyrillic letters ("интамт") may be known in Latin ones.
                 latin = cyrillic_to_latin(token.surface)
                 for key in (stem(latin, "en"), stem(latin, "de")):
@@ -469,7 +472,9 @@ class Matcher:
         shortlist = sorted(rough, key=lambda e: (-rough[e], e))[:_SHORTLIST]
         unknown = sum(t.weight for t in tokens if not t.terms) / total
         evidence = [self._evidence(entry, tokens, total, unknown) for entry in shortlist]
-        evidence.sort(key=lambda ev: (-ev.rank, self._ids[ev.entry]))
+        # Ranked by coverage, with phrasing fit to prefer the entry whose own phrasing is
+        # closest ("workshops?" → the list of workshops, not one workshop).
+        evidence.sort(key=lambda ev: (-(0.7 * ev.coverage + 0.3 * ev.fit), self._ids[ev.entry]))
         return [
             Candidate(
                 self._ids[ev.entry],
@@ -577,7 +582,6 @@ class Matcher:
         coverage = best_anchor / total
         return _Evidence(
             index,
-            rank=0.7 * coverage + 0.3 * best_fit,
             coverage=coverage,
             fit=best_fit,
             phrasing=best_text,
@@ -638,9 +642,10 @@ def _confidence(ev: _Evidence) -> float:
     """Calibrated 0–100 confidence that the entry answers the question.
 
     A logistic model over the evidence, fitted on labelled questions (answerable ones whose
-    best candidate is right vs. unanswerable or wrongly matched ones): coverage speaks for
-    the entry; the share of words nobody knows and of question concepts the entry doesn't
-    answer ("who" where it only knows "when") speak against it.
+    best candidate is right vs. unanswerable or wrongly matched ones, the unanswerable
+    weighed up so both count alike): coverage speaks for the entry; the
+    share of words nobody knows and of question concepts the entry doesn't answer ("who"
+    where it only knows "when") speak against it.
     """
     z = (
         _LOGIT_COVERAGE * ev.coverage

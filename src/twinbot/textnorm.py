@@ -156,6 +156,7 @@ def stem(word: str, lang: Lang) -> str:
 
 # --------------------------------------------------------------------------- Russian morphology
 
+
 class Pos(Enum):
     """Coarse part of speech: how much an unknown word is likely to change the question."""
 
@@ -166,13 +167,32 @@ class Pos(Enum):
 
 
 _PYMORPHY_POS = {
-    "NOUN": Pos.NOUN, "ADJF": Pos.ADJ, "ADJS": Pos.ADJ, "COMP": Pos.ADJ, "PRTF": Pos.ADJ,
-    "NUMR": Pos.NOUN, "VERB": Pos.VERB, "INFN": Pos.VERB, "PRTS": Pos.VERB, "GRND": Pos.VERB,
+    "NOUN": Pos.NOUN,
+    "ADJF": Pos.ADJ,
+    "ADJS": Pos.ADJ,
+    "COMP": Pos.ADJ,
+    "PRTF": Pos.ADJ,
+    "NUMR": Pos.NOUN,
+    "VERB": Pos.VERB,
+    "INFN": Pos.VERB,
+    "PRTS": Pos.VERB,
+    "GRND": Pos.VERB,
 }
 
 
 _RUSSIAN_VERB_ENDINGS = (
-    "ться", "тся", "лся", "лась", "лось", "лись", "ешь", "ете", "ите", "ают", "яют", "уют",
+    "ться",
+    "тся",
+    "лся",
+    "лась",
+    "лось",
+    "лись",
+    "ешь",
+    "ете",
+    "ите",
+    "ают",
+    "яют",
+    "уют",
 )
 
 
@@ -316,19 +336,45 @@ def latin_to_cyrillic(word: str) -> tuple[str, ...]:
                     chosen = list(primary)
                     chosen[a], chosen[b] = option_a, option_b
                     variants.append("".join(chosen))
-    known = sorted(
-        {v for v in variants if zipf(v, "ru") > 0}, key=lambda v: (-zipf(v, "ru"), v)
-    )
+    known = sorted({v for v in variants if zipf(v, "ru") > 0}, key=lambda v: (-zipf(v, "ru"), v))
     ordered = [*known, *(v for v in variants[:1] if v not in known)]
     return tuple(ordered[:3])
 
 
 _CYRILLIC_TO_LATIN = str.maketrans(
     {
-        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
-        "з": "z", "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
-        "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts",
-        "ч": "ch", "ш": "sh", "щ": "sch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "g",
+        "д": "d",
+        "е": "e",
+        "ё": "e",
+        "ж": "zh",
+        "з": "z",
+        "и": "i",
+        "й": "i",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "h",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "sch",
+        "ъ": "",
+        "ы": "y",
+        "ь": "",
+        "э": "e",
+        "ю": "yu",
         "я": "ya",
     }
 )
@@ -347,8 +393,24 @@ QUESTION_CONCEPTS: dict[str, frozenset[str]] = {
     "?when": frozenset({"when", "wann", "когда"}),
     "?where": frozenset({"where", "wo", "wohin", "woher", "где", "куда", "откуда"}),
     "?who": frozenset(
-        {"who", "whom", "whose", "wer", "wem", "wen", "wessen", "кто", "кого", "кому",
-         "кем", "ком", "чей", "чья", "чье", "чьи"}
+        {
+            "who",
+            "whom",
+            "whose",
+            "wer",
+            "wem",
+            "wen",
+            "wessen",
+            "кто",
+            "кого",
+            "кому",
+            "кем",
+            "ком",
+            "чей",
+            "чья",
+            "чье",
+            "чьи",
+        }
     ),
     "?why": frozenset(
         {"why", "warum", "wieso", "weshalb", "weswegen", "почему", "зачем", "отчего"}
@@ -372,16 +434,42 @@ _PAIR_CONCEPTS = {
 # Words that imply a question concept when a phrasing or question uses them instead of the
 # question word ("in welchem Jahr" asks "wann"; "Anzahl" asks "wie viele").
 IMPLIED_CONCEPTS: dict[Lang, dict[str, str]] = {
-    "en": {"year": "?when", "date": "?when", "dates": "?when", "day": "?when",
-           "days": "?when", "number": "?howmany", "count": "?howmany",
-           "place": "?where", "location": "?where", "venue": "?where",
-           "reason": "?why", "reasons": "?why", "since": "?howlong"},
-    "de": {"jahr": "?when", "datum": "?when", "tag": "?when", "tage": "?when",
-           "tagen": "?when", "anzahl": "?howmany", "zahl": "?howmany", "ort": "?where",
-           "grund": "?why", "gründe": "?why", "seit": "?howlong"},
-    "ru": {"год": "?when", "дата": "?when", "день": "?when",
-           "количество": "?howmany", "место": "?where",
-           "причина": "?why"},
+    "en": {
+        "year": "?when",
+        "date": "?when",
+        "dates": "?when",
+        "day": "?when",
+        "days": "?when",
+        "number": "?howmany",
+        "count": "?howmany",
+        "place": "?where",
+        "location": "?where",
+        "venue": "?where",
+        "reason": "?why",
+        "reasons": "?why",
+        "since": "?howlong",
+    },
+    "de": {
+        "jahr": "?when",
+        "datum": "?when",
+        "tag": "?when",
+        "tage": "?when",
+        "tagen": "?when",
+        "anzahl": "?howmany",
+        "zahl": "?howmany",
+        "ort": "?where",
+        "grund": "?why",
+        "gründe": "?why",
+        "seit": "?howlong",
+    },
+    "ru": {
+        "год": "?when",
+        "дата": "?when",
+        "день": "?when",
+        "количество": "?howmany",
+        "место": "?where",
+        "причина": "?why",
+    },
 }
 _IMPLIED = {word: c for table in IMPLIED_CONCEPTS.values() for word, c in table.items()}
 
@@ -674,9 +762,12 @@ def _analyze_words(
 
 #: A word this frequent (Zipf) is a real word of the language, not a typo of another.
 REAL_WORD_ZIPF = 3.0
+#: A word this frequent is the language's own even if another language's filler ("war").
+_COMMON_WORD_ZIPF = 4.5
 
 
 # --------------------------------------------------------------------------- languages
+
 
 @dataclass(frozen=True, slots=True)
 class LanguageGuess:
@@ -816,7 +907,10 @@ def analyze_query(
             return any(token.surface in STOPWORDS[g] for g in LANGS)
         if token.script is not Script.LATIN or guess.translit:
             return False
-        return token.surface not in known.get(guess.lang, ()) and any(
+        own_word = token.surface in known.get(guess.lang, ()) or (
+            _latin_zipf(token.surface, guess.lang) >= _COMMON_WORD_ZIPF
+        )
+        return not own_word and any(
             token.surface in STOPWORDS[g] for g in ("en", "de") if g != guess.lang
         )
 

@@ -1,0 +1,152 @@
+"""matcher: each tolerance class, the three outcomes, refusals, languages, determinism.
+
+Runs on the shipped knowledge base, so the tables double as a guard against content edits
+that break matching.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from twinbot.knowledge import Entry, KnowledgeBase, Topic
+from twinbot.matcher import Matcher, Outcome
+from twinbot.paths import bundled_knowledge_dir
+from twinbot.validate import load_valid_knowledge
+
+
+@cache
+def shipped() -> Matcher:
+    return Matcher(load_valid_knowledge(bundled_knowledge_dir()))
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        # full questions and keyword queries
+        ("When and where was the conference?", "conference-when-where"),
+        ("motto?", "conference-motto"),
+        ("воркшопы", "workshops-overview"),
+        ("Anzahl Partnerstädte", "partner-city-count"),
+        # typos (1–2 edits), lower case, no punctuation
+        ("what was the motto of the karlsruhe conferrence", "conference-motto"),
+        ("Wer hat die Workshps auf der Konferenz koordinirt", "workshop-coordinators"),
+        ("Какой девис был у конференции", "conference-motto"),
+        # chatty filler and emoji
+        ("yo so when was that karlsruhe conference 🤔", "conference-when-where"),
+        ("короч какие воркшопы там были перечисли плиз 🙏", "workshops-overview"),
+        # inflection and compounds
+        ("Was verbindet die Städtepartnerschaften wirtschaftlich?", "why-partnerships-matter"),
+        ("а когда калуга с зулем задружились", "first-partnership"),
+        ("macht intamt auch was mit Düsseldorfer Hochschulen", "intamt-universities"),
+        # umlauts typed as ae/oe/ue or dropped, ß/ss, ё/е
+        ("Jubilaeum Karlsruhe", "karlsruhe-anniversary"),
+        ("Jubilaum Karlsruhe", "karlsruhe-anniversary"),
+        ("партнеры Москвы", "moscow-partners"),
+        # Russian typed in Latin letters
+        ("kogda byla konferentsiya v karlsrue", "conference-when-where"),
+        ("kakie goroda pervymi stali partnerami", "first-partnership"),
+        # names in another language's form
+        ("Mit welcher deutschen Stadt ist Калуга eine Partnerschaft eingegangen?", "first-partnership"),
+        ("Partner von Moscow", "moscow-partners"),
+        ("Как давно INTAMT ездит на встречи Moskva – Düsseldorf?", "intamt-moscow-duesseldorf-meetings"),
+        ("интамт когда появился", "intamt-founded"),
+    ],
+)
+def test_answers_each_tolerance_class(question: str, entry: str) -> None:
+    match = shipped().match(question)
+    assert match.outcome is Outcome.ANSWER, match
+    assert match.best is not None and match.best.entry_id == entry, match.candidates[:3]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # unrelated
+        "What's the euro to ruble exchange rate today?",
+        "Wie wird das Wetter morgen in Berlin?",
+        "рецепт борща",
+        # near misses: known names, questions the article doesn't answer
+        "How many people live in Kaluga?",
+        "Who is the mayor of Karlsruhe?",
+        "Who is the director of the INTAMT Academy?",
+        "Wer hat INTAMT gegründet?",
+        "When will the next German-Russian Partner Cities Conference take place?",
+        "Сколько участников приехало на конференцию в Карлсруэ?",
+        "Where was the 12th conference held?",
+        "wie spät ist es grad in moskau",
+        "Was kostet ein Flug von Frankfurt nach Kaluga?",
+    ],
+)
+def test_refuses_out_of_domain(question: str) -> None:
+    assert shipped().match(question).outcome is not Outcome.ANSWER
+
+
+def test_nothing_to_match_is_not_found() -> None:
+    for text in ("", "   ", "🤔🤔", "lol ok", "\u200b\u202e"):
+        match = shipped().match(text)
+        assert match.outcome is Outcome.NOT_FOUND
+        assert match.candidates == ()
+
+
+def test_suggestions_between_answer_and_not_found() -> None:
+    matcher = shipped()
+    match = matcher.match("Karlsruhe Moskau")  # two known names, no question
+    assert match.outcome is Outcome.SUGGESTIONS, match.candidates[:3]
+    assert matcher.suggest_threshold <= match.candidates[0].score < matcher.answer_threshold
+
+
+@pytest.mark.parametrize(
+    ("question", "hint", "lang", "detected"),
+    [
+        ("Wann war die Konferenz?", None, "de", "de"),
+        ("Wann war die Konferenz?", "ru", "de", "de"),  # the text wins over the setting
+        ("kogda byla konferentsiya", "en", "ru", "ru"),
+        ("Karlsruhe", "ru", "ru", None),  # a bare name: the user's setting decides
+        ("Karlsruhe", None, "en", None),  # … else English
+        ("INTAMT", "de", "de", None),
+    ],
+)
+def test_reply_language(question: str, hint: str | None, lang: str, detected: str | None) -> None:
+    match = shipped().match(question, hint)  # type: ignore[arg-type]
+    assert (match.lang, match.detected) == (lang, detected)
+
+
+def test_deterministic() -> None:
+    questions = ["motto?", "kogda byla konferentsiya", "Who is the mayor of Karlsruhe?", "Jugend"]
+    first = [shipped().match(q) for q in questions]
+    again = Matcher(load_valid_knowledge(bundled_knowledge_dir()))
+    assert [again.match(q) for q in questions] == first
+
+
+def test_confidence_is_on_a_0_to_100_scale() -> None:
+    for question in ("motto?", "Who is the mayor of Karlsruhe?", "INTAMT"):
+        for candidate in shipped().match(question).candidates:
+            assert 0.0 <= candidate.score <= 100.0
+
+
+def test_long_input_is_bounded() -> None:
+    match = shipped().match("Wann war die Konferenz? " * 2000)
+    assert match.outcome is Outcome.ANSWER
+
+
+def _tiny() -> KnowledgeBase:
+    entries = (
+        Entry(
+            "cats",
+            "pets",
+            {"en": ("What do cats eat?", "cat food"), "de": ("Was fressen Katzen?",)},
+            {"en": "Fish.", "de": "Fisch."},
+        ),
+        Entry("dogs", "pets", {"en": ("How fast do dogs run?",)}, {"en": "Fast."}),
+    )
+    return KnowledgeBase((Topic("pets", {"en": "Pets"}, ("cats", "dogs")),), entries)
+
+
+def test_index_is_built_from_any_knowledge_base() -> None:
+    matcher = Matcher(_tiny())
+    assert matcher.match("what do cats eat").best.entry_id == "cats"  # type: ignore[union-attr]
+    assert matcher.match("Was fressen Katzen?").lang == "de"
+    assert matcher.match("dogs running speed").best.entry_id == "dogs"  # type: ignore[union-attr]
+    assert matcher.match("Who won the football world cup?").outcome is not Outcome.ANSWER

@@ -1,0 +1,189 @@
+"""textnorm: tokens, folding, stems, transliteration, language guessing, compounds."""
+
+from __future__ import annotations
+
+import pytest
+
+from twinbot.textnorm import (
+    MAX_MATCH_CHARS,
+    Kind,
+    Script,
+    analyze,
+    analyze_query,
+    clean,
+    cyrillic_to_latin,
+    fold,
+    guess_language,
+    latin_to_cyrillic,
+    split_compound,
+    stem,
+    tokenize,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Wann war die Konferenz?", ["wann", "war", "die", "konferenz"]),
+        ("городов-партнёров", ["городов", "партнёров"]),
+        ("13-я конференция", ["13", "я", "конференция"]),
+        ("what's the motto 🤔🤔", ["what", "the", "motto"]),
+        ("13th conference", ["13", "th", "conference"]),
+        ("Kar\u200blsruhe", ["kar", "lsruhe"]),  # a zero-width space separates, never crashes
+        ("", []),
+        ("🎉🎉", []),
+    ],
+)
+def test_tokenize(text: str, words: list[str]) -> None:
+    assert [w.text for w in tokenize(clean(text))] == words
+
+
+def test_clean_removes_invisible_characters_and_bounds_length() -> None:
+    assert clean("a\u202eb\u0000c") == "a b c"
+    assert len(clean("x" * 100_000)) == MAX_MATCH_CHARS
+
+
+def test_tokenize_marks_scripts() -> None:
+    words = tokenize("Калуга Suhl 1969")
+    assert [w.script for w in words] == [Script.CYRILLIC, Script.LATIN, Script.NUMBER]
+    assert words[0].capitalized and words[1].capitalized
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Städtepartnerschaften?", "stadtepartnerschaften"),
+        ("Ёлка", "елка"),
+        ("Straße", "strasse"),
+    ],
+)
+def test_fold(a: str, b: str) -> None:
+    assert fold(a) == fold(b)
+
+
+@pytest.mark.parametrize(
+    ("forms", "lang"),
+    [
+        (["Düsseldorf", "Duesseldorf", "Dusseldorf", "Düsseldorfer"], "de"),
+        (["Städte", "Staedte", "Stadt"], "de"),
+        (["партнёров", "партнеров", "партнер"], "ru"),
+        (["Калуге", "Калуга", "Калугу"], "ru"),
+        (["cities", "city", "citys"], "en"),
+        (["recognised", "recognized"], "en"),
+    ],
+)
+def test_stem_variants_meet(forms: list[str], lang: str) -> None:
+    stems = {stem(f.lower(), lang) for f in forms}  # type: ignore[arg-type]
+    assert len(stems) == 1, stems
+
+
+@pytest.mark.parametrize(
+    ("latin", "cyrillic"),
+    [
+        ("kogda", "когда"),
+        ("konferentsiya", "конференция"),
+        ("konferenciya", "конференция"),
+        ("skolko", "сколько"),
+        ("voobshe", "вообще"),
+        ("pochemu", "почему"),
+        ("kakoy", "какой"),
+        ("vazhny", "важны"),
+        ("partnerstva", "партнерства"),
+        ("gorodov", "городов"),
+    ],
+)
+def test_latin_to_cyrillic_prefers_real_words(latin: str, cyrillic: str) -> None:
+    assert latin_to_cyrillic(latin)[0] == cyrillic
+
+
+def test_cyrillic_to_latin_for_names() -> None:
+    assert cyrillic_to_latin("интамт") == "intamt"
+    assert cyrillic_to_latin("калуга") == "kaluga"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "translit"),
+    [
+        ("Wann war die Konferenz?", "de", False),
+        ("When was the conference?", "en", False),
+        ("Когда была конференция?", "ru", False),
+        ("Jugend Austausch", "de", False),
+        ("first partnership year", "en", False),
+        ("kogda byla konferentsiya v karlsrue", "ru", True),
+        ("pochemu voobshe vazhny partnerstva gorodov", "ru", True),
+        # A Cyrillic name inside a German question, an umlaut name inside an English one.
+        ("Mit welcher deutschen Stadt ist Калуга 1969 eine Partnerschaft eingegangen?", "de", False),
+        ("How long has INTAMT been attending meetings between Moskau and Düsseldorf?", "en", False),
+        # English names inside a Russian question.
+        ("Где прошла 13-я German-Russian Partner Cities Conference?", "ru", False),
+        ("wie spät ist es grad in moskau", "de", False),
+    ],
+)
+def test_guess_language(text: str, lang: str, translit: bool) -> None:
+    guess = guess_language(tokenize(clean(text)))
+    assert (guess.lang, guess.translit) == (lang, translit)
+
+
+def test_a_bare_name_does_not_tell_its_language() -> None:
+    assert guess_language(tokenize("Karlsruhe"), shared={"karlsruhe"}).lang is None
+    assert guess_language(tokenize("INTAMT 2005"), shared={"intamt"}).lang is None
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("Wann war das?", "?when"),
+        ("kogda eto bylo", "?when"),
+        ("how many cities", "?howmany"),
+        ("Wie viele Städte", "?howmany"),
+        ("Сколько городов", "?howmany"),
+        ("Wer hat das gemacht", "?who"),
+        ("почему это важно", "?why"),
+    ],
+)
+def test_question_words_become_concepts(text: str, concept: str) -> None:
+    query = analyze_query(text)
+    assert [t.keys for t in query.tokens if t.kind is Kind.QUESTION] == [(concept,)]
+
+
+def test_implied_concepts_in_phrasings() -> None:
+    # "In welchem Jahr" asks "wann": a phrasing with "Jahr" carries ?when.
+    tokens = analyze("In welchem Jahr wurde INTAMT gegründet?", "de")
+    assert any("?when" in t.keys for t in tokens)
+
+
+def test_filler_and_greetings() -> None:
+    tokens = analyze_query("hey so what was the motto lol pls").tokens
+    kinds = {t.surface: t.kind for t in tokens}
+    assert kinds["motto"] is Kind.CONTENT
+    assert kinds["hey"] is Kind.SOCIAL
+    assert kinds["lol"] is Kind.STOP and kinds["pls"] is Kind.STOP
+
+
+def test_foreign_filler_inside_a_question() -> None:
+    # "und" in an English question is German filler; "war" stays an English word.
+    tokens = analyze_query("What did the Jugend und Sprache workshop deal with?").tokens
+    assert {t.surface: t.kind for t in tokens}["und"] is Kind.STOP
+    tokens = analyze_query("motto 70 years after the war").tokens
+    assert {t.surface: t.kind for t in tokens}["war"] is Kind.CONTENT
+
+
+def test_unknown_words_get_part_of_speech_odds() -> None:
+    tokens = {t.surface: t for t in analyze_query("Who is the director of the academy?").tokens}
+    assert tokens["director"].pos[0] > 0.5  # a noun: the question's focus
+    tokens = {t.surface: t for t in analyze_query("Was wurde besprochen?").tokens}
+    assert tokens["besprochen"].pos[2] > 0.5  # a verb: framing
+
+
+@pytest.mark.parametrize(
+    ("word", "known", "parts"),
+    [
+        ("städtepartnerschaften", {"stadt", "partnerschaft"}, ["städte", "partnerschaften"]),
+        ("jugendaustausch", {"jugend", "austausch"}, ["jugend", "austausch"]),
+        ("wirtschaftsallianz", {"wirtschaft", "allianz"}, ["wirtschaft", "allianz"]),
+        ("tagungsort", {"ort"}, []),  # the head must be known too
+    ],
+)
+def test_split_compound(word: str, known: set[str], parts: list[str]) -> None:
+    found = split_compound(word, lambda s: s in known)
+    assert [stem(p, "de") for p in found] == [stem(p, "de") for p in parts]
