@@ -355,7 +355,7 @@ class Matcher:
             elif token.shift or token.kind is Kind.NUMBER:
                 # Another time ("next"), another number ("the 12th"): not what we know.
                 weight = _SHIFT_WEIGHT
-            elif token.kind is not Kind.CONTENT:
+            elif token.focus or token.kind is not Kind.CONTENT:
                 weight = _UNKNOWN_WEIGHT[Pos.NOUN]
             else:
                 weight = sum(

@@ -495,6 +495,18 @@ SHIFT_WORDS = frozenset(
     """.split()
 )
 
+#: Words asking for something to do — apply, register, buy, cost — are what such a
+#: question is about, verb or not: unknown to the knowledge base, they weigh as nouns.
+FOCUS_WORDS = frozenset(
+    """
+    apply application applications register registration sign enrol enroll join book buy
+    ticket tickets cost costs price fee fees pay bewerben bewerbe bewirbt bewerbung anmelden
+    anmeldung registrieren buchen kaufen ticket kosten kostet kostete gekostet preis gebühr
+    bezahlen teilnahmegebühr записаться записаться заявка заявку подать зарегистрироваться
+    регистрация купить билет билеты стоит стоило стоимость цена платить оплата
+    """.split()
+)
+
 _STOP_EN = """
 a an the and or but if then than so of in on at to from by for with about as into onto over
 under through is are was were be been being am do does did doing done have has had having
@@ -654,6 +666,8 @@ class Token:
     real_word: bool = False
     #: Moves the question to another time or thing ("next", "другой").
     shift: bool = False
+    #: Asks for something to do ("apply", "bewerben", "записаться"): the question's focus.
+    focus: bool = False
 
 
 def _question_concepts(words: list[Word]) -> dict[int, str]:
@@ -734,7 +748,9 @@ def _analyze_words(
             if index in readings:
                 keys.extend(stem(original.text, other) for other in latin_langs)
         else:
-            keys.extend(stem(text, other) for other in latin_langs)
+            # An umlaut or ß marks a German word (or name): no English reading for it.
+            german = any(ch in "äöüß" for ch in text)
+            keys.extend(stem(text, other) for other in latin_langs if not german or other == "de")
             pos = latin_pos(word, latin_langs[0])
             real_word = any(_latin_zipf(text, other) >= REAL_WORD_ZIPF for other in latin_langs)
         implied = _IMPLIED.get(text)
@@ -755,6 +771,7 @@ def _analyze_words(
                 fallback,
                 real_word,
                 text in SHIFT_WORDS or original.text in SHIFT_WORDS,
+                text in FOCUS_WORDS or original.text in FOCUS_WORDS,
             )
         )
     return tokens
@@ -923,6 +940,14 @@ def analyze_query(
 _LINKING = ("", "s", "es", "n", "en", "e", "er")
 
 
+# Endings that look like a compound's last part but only derive the word: "Partnerschaft"
+# is not "Partner" + "schaft", "Deutschland" not "deutsch" + "Land" for matching purposes.
+_NOT_A_PART = frozenset(
+    "schaft schaften lich liche lichen licher ung ungen heit heiten keit keiten isch ische "
+    "ischen land lande länder tum tümer".split()
+)
+
+
 def split_compound(word: str, is_known: Callable[[str], bool], min_part: int = 3) -> list[str]:
     """German compound parts whose stems the caller knows, or [] when no split fits.
 
@@ -935,6 +960,8 @@ def split_compound(word: str, is_known: Callable[[str], bool], min_part: int = 3
     best_score = 0
     for cut in range(4, len(word) - min_part + 1):
         left, right = word[:cut], word[cut:]
+        if right in _NOT_A_PART:
+            continue
         right_parts = [right] if is_known(stem(right, "de")) else []
         if not right_parts and len(right) >= 4 + min_part and len(right) < 30:
             right_parts = split_compound(right, is_known, min_part)
