@@ -216,7 +216,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    raise TwinbotError("twinbot check is not implemented yet")
+    """Validate a knowledge folder: one line per problem, then the totals; exit 1 if invalid."""
+    from twinbot.paths import bundled_knowledge_dir
+    from twinbot.validate import check_knowledge
+
+    directory: Path | None = args.directory
+    if directory is None:
+        directory = bundled_knowledge_dir()
+        # Show the bundled files relative to where the user is, when they are below it.
+        if directory.is_relative_to(Path.cwd()):
+            directory = directory.relative_to(Path.cwd())
+    report = check_knowledge(directory, strict=args.strict)
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
 
 
 def _ask(args: argparse.Namespace) -> int:

@@ -1,0 +1,804 @@
+"""knowledge/*.yaml -> `KnowledgeBase`, with file:line for every node and all problems at once.
+
+This module owns the file format organisers write (documented in knowledge/README.md). It
+reads each file safely (a YAML node tree from `compose`: nothing in a file can run code or
+read other files), checks the structure against the format, and converts untyped YAML into
+the frozen values of `twinbot.knowledge` right here, so no `Any` escapes. It never stops at
+the first problem: it reports every structural problem in every file and still builds a
+knowledge base from whatever parsed cleanly, so the content checks in `twinbot.validate` can
+run on the rest. Content rules (related ids, HTML, missing languages, duplicate phrasings)
+live in `validate`, not here.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from twinbot.errors import Problem, sort_problems
+from twinbot.knowledge import LANGS, Entry, KnowledgeBase, Lang, Source, Topic, is_lang
+
+__all__ = ["KNOWLEDGE_SUFFIXES", "LoadResult", "NodePath", "NodeSources", "load_knowledge"]
+
+#: File name endings the loader reads; everything else in the folder (README.md) is ignored.
+KNOWLEDGE_SUFFIXES = (".yaml", ".yml")
+
+# libyaml is ~10x faster; both are safe loaders that only build nodes, never objects.
+_Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
+
+_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_TOP_KEYS = ("topic", "entries")
+_TOPIC_KEYS = ("id", "title")
+_ENTRY_KEYS = ("id", "questions", "answer", "keywords", "related")
+_LANG_LIST = "en, de and ru"
+
+_CORE = "tag:yaml.org,2002:"
+# Plain YAML values read as the text the organiser typed (`1969`, `2015-06-27`, `3.5`).
+_TEXT_TAGS = frozenset(_CORE + t for t in ("str", "value", "int", "float", "timestamp"))
+_STANDARD_TAGS = _TEXT_TAGS | frozenset(_CORE + t for t in ("bool", "null", "seq", "map"))
+_BOOL = _CORE + "bool"
+_NULL = _CORE + "null"
+_MERGE = _CORE + "merge"
+
+# Characters YAML refuses (C0/C1 controls, surrogates, U+FFFE/FFFF); checked up front so the
+# message is ours, with line and column, whichever YAML parser is installed.
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
+#: A path to a field inside a topic or entry, e.g. ("entry", "x", "questions", "de", 3).
+NodePath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSources:
+    """Lines of the fields inside topics and entries, beyond the `source` each one carries.
+
+    Paths: ("topic", id, "title"), ("entry", id, "questions" | "answer" | "keywords" |
+    "related"), ("entry", id, "questions", lang, i), ("entry", id, "answer", lang),
+    ("entry", id, "related", i). `reported` holds the fields the loader already reported a
+    problem in, so content checks do not echo it (a broken "answer:" is not also "missing ru").
+    """
+
+    lines: Mapping[NodePath, Source] = field(default_factory=dict)
+    reported: frozenset[NodePath] = frozenset()
+
+    def find(self, path: NodePath, default: Source) -> Source:
+        """Where the field at *path* starts, else *default* (the entry's or topic's line)."""
+        return self.lines.get(path, default)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """What the loader made of a folder: the knowledge, every structural problem, the files."""
+
+    knowledge: KnowledgeBase
+    problems: tuple[Problem, ...]
+    #: Every knowledge file found, as shown in messages (the folder as the caller gave it).
+    files: tuple[str, ...]
+    sources: NodeSources = field(default_factory=NodeSources)
+
+
+def load_knowledge(directory: Path) -> LoadResult:
+    """Read every knowledge file in *directory*, in sorted name order; never raises on content.
+
+    File names in problems and sources are `directory / name` as given, so a user who typed
+    `knowledge` reads `knowledge/workshops.yaml:42`.
+    """
+    folder = str(directory)
+    empty = KnowledgeBase((), ())
+    if not directory.exists():
+        hint = "check the path (it is relative to the current folder)"
+        return LoadResult(empty, (Problem(folder, 0, "knowledge folder not found", hint),), ())
+    if not directory.is_dir():
+        hint = "give the folder that contains the knowledge files, not a file"
+        return LoadResult(empty, (Problem(folder, 0, "not a folder", hint),), ())
+    try:
+        paths = sorted(
+            (p for p in directory.iterdir() if _is_knowledge_file(p.name)), key=lambda p: p.name
+        )
+    except OSError as exc:
+        problem = Problem(
+            folder, 0, f"cannot read the folder: {_reason(exc)}", "check its permissions"
+        )
+        return LoadResult(empty, (problem,), ())
+    if not paths:
+        hint = "add one YAML file per topic, as described in knowledge/README.md"
+        message = "no knowledge files (*.yaml) in this folder"
+        return LoadResult(empty, (Problem(folder, 0, message, hint),), ())
+
+    assembler = _Assembler()
+    for path in paths:
+        reader = _FileReader(str(path))
+        reader.read(path)
+        assembler.add(reader)
+    return assembler.result(tuple(str(p) for p in paths))
+
+
+def _is_knowledge_file(name: str) -> bool:
+    # Dot files are editor backups and macOS metadata (`._x.yaml`), as a shell glob skips them.
+    return name.endswith(KNOWLEDGE_SUFFIXES) and not name.startswith(".")
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+# --- one file ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _RawTopic:
+    id: str | None
+    title: dict[Lang, str]
+    source: Source
+    title_line: Source | None = None
+    title_reported: bool = False
+
+
+@dataclass(slots=True)
+class _RawEntry:
+    id: str
+    source: Source
+    questions: dict[Lang, tuple[str, ...]] = field(default_factory=dict)
+    answer: dict[Lang, str] = field(default_factory=dict)
+    keywords: dict[Lang, tuple[str, ...]] = field(default_factory=dict)
+    related: tuple[str, ...] = ()
+    # Field lines and reported fields, relative to ("entry", id).
+    lines: dict[NodePath, Source] = field(default_factory=dict)
+    reported: set[NodePath] = field(default_factory=set)
+
+
+class _FileReader:
+    """Checks one file's structure and collects its topic and entries and problems."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+        self.topic: _RawTopic | None = None
+        self.entries: list[_RawEntry] = []
+        self._bad_tags: set[int] = set()
+        # (mapping node, key) pairs an unknown key already suggested ("questons" -> "questions"),
+        # so the missing key is not reported a second time.
+        self._meant: set[tuple[int, str]] = set()
+        # Grows with every problem inside a field, including tags reported up front, so a
+        # field can be marked as already reported.
+        self.damage = 0
+
+    # -- reporting
+
+    def error(self, where: Node | int, message: str, hint: str = "") -> None:
+        line = where if isinstance(where, int) else _line(where)
+        self.problems.append(Problem(self.file, line, message, hint))
+        self.damage += 1
+
+    def source(self, node: Node) -> Source:
+        return Source(self.file, _line(node))
+
+    # -- the file as a whole
+
+    def read(self, path: Path) -> None:
+        text = self._text_of(path)
+        if text is None:
+            return
+        root = self._compose(text)
+        if root is None:
+            return
+        self._check_tags(root)
+        self._read_root(root)
+
+    def _text_of(self, path: Path) -> str | None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.error(
+                1, f"cannot read the file: {_reason(exc)}", "check that it is a readable file"
+            )
+            return None
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            self.error(1, "the file is saved as UTF-16", "save it with the UTF-8 encoding")
+            return None
+        if b"\x00" in data:
+            hint = "only YAML text files belong in the knowledge folder; remove or rename it"
+            self.error(1, "not a text file (it contains binary data)", hint)
+            return None
+        try:
+            # utf-8-sig: some Windows editors start UTF-8 files with a byte-order mark.
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            column = exc.start - data.rfind(b"\n", 0, exc.start)
+            message = f"not UTF-8 text (byte 0x{data[exc.start]:02x} at column {column})"
+            self.error(line, message, "save the file with the UTF-8 encoding in your editor")
+            return None
+        bad = _NOT_PRINTABLE.search(text)
+        if bad is not None:
+            line, column = _line_column(text, bad.start())
+            message = (
+                f"YAML syntax error at column {column}: invisible control character "
+                f"U+{ord(bad.group()):04X} is not allowed"
+            )
+            self.error(line, message, "delete it (retype the text around it if unsure)")
+            return None
+        return text
+
+    def _compose(self, text: str) -> Node | None:
+        try:
+            root = yaml.compose(text, Loader=_Loader)
+        except yaml.MarkedYAMLError as exc:
+            line, message, hint = _describe_syntax_error(exc, text)
+            self.error(line, message, hint)
+            return None
+        except yaml.YAMLError as exc:
+            self.error(1, f"YAML syntax error: {exc}", _SYNTAX_FALLBACK_HINT)
+            return None
+        except RecursionError:
+            self.error(1, "YAML syntax error: lists or mappings nested too deeply", "simplify it")
+            return None
+        if root is None:
+            hint = 'start it with "topic:" and "entries:", as described in knowledge/README.md'
+            self.error(1, "the file is empty", hint)
+        return root
+
+    def _check_tags(self, root: Node) -> None:
+        """Report every explicit tag (`!!python/object`, `!include`): plain data only."""
+        seen: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:  # aliases share nodes, and may even form cycles
+                continue
+            seen.add(id(node))
+            if node.tag == _MERGE:
+                self._bad_tags.add(id(node))
+                self.error(
+                    node, 'merge keys ("<<") are not supported', "write the fields out in full"
+                )
+            elif node.tag not in _STANDARD_TAGS:
+                self._bad_tags.add(id(node))
+                tag = node.tag.replace(_CORE, "!!", 1) if node.tag.startswith(_CORE) else node.tag
+                hint = "remove it; knowledge files hold only text, lists and mappings"
+                self.error(node, f'unsupported YAML tag "{tag}"', hint)
+            if isinstance(node, MappingNode):
+                for key, value in _pairs(node):
+                    stack += (value, key)
+            elif isinstance(node, SequenceNode):
+                stack += reversed(_items(node))
+
+    def _read_root(self, root: Node) -> None:
+        if not isinstance(root, MappingNode):
+            hint = 'start the file with "topic:" and then "entries:" (see knowledge/README.md)'
+            self.error(root, f"the file must be a mapping, not {_kind(root)}", hint)
+            return
+        fields = self.fields(root, _TOP_KEYS, "")
+        topic_field = fields.get("topic")
+        if topic_field is not None:
+            self._read_topic(*topic_field)
+        elif not self.meant(root, "topic"):
+            hint = 'add "topic:" with "id:" and "title:" at the top of the file'
+            self.error(root, 'missing "topic:"', hint)
+        label = f'topic "{self.topic.id}"' if self.topic and self.topic.id else "topic"
+        entries_field = fields.get("entries")
+        if entries_field is None:
+            self.error(root, f"{label} has no entries", 'add "entries:" with at least one entry')
+            return
+        key, value = entries_field
+        if _is_empty(value) or (isinstance(value, SequenceNode) and not _items(value)):
+            self.error(key, f"{label} has no entries", 'add at least one entry under "entries:"')
+            return
+        if not isinstance(value, SequenceNode):
+            hint = 'start each entry with "- id: …" on its own line under "entries:"'
+            self.error(value, f'"entries" must be a list, not {_kind(value)}', hint)
+            return
+        for number, item in enumerate(_items(value), start=1):
+            self._read_entry(item, number)
+
+    # -- topic
+
+    def _read_topic(self, key: Node, node: Node) -> None:
+        if not isinstance(node, MappingNode):
+            hint = 'write "id:" and "title:" indented under "topic:"'
+            self.error(node, f'"topic" must be a mapping, not {_kind(node)}', hint)
+            return
+        fields = self.fields(node, _TOPIC_KEYS, "topic")
+        topic_id = self._read_id(fields.get("id"), node, "topic", "topic")
+        topic = _RawTopic(topic_id, {}, self.source(node))
+        self.topic = topic
+        label = f'topic "{topic_id}"' if topic_id else "topic"
+        title = fields.get("title")
+        if title is None:
+            if not self.meant(node, "title"):
+                hint = 'add "title: {en: …, de: …, ru: …}"'
+                self.error(node, f'{label} has no "title"', hint)
+            topic.title_reported = True
+            return
+        title_key, title_node = title
+        topic.title_line = self.source(title_key)
+        before = self.damage
+        topic.title = self._text_map(title_node, label, "title")
+        topic.title_reported = self.damage > before
+
+    # -- entries
+
+    def _read_entry(self, node: Node, number: int) -> None:
+        if id(node) in self._bad_tags:
+            return
+        if not isinstance(node, MappingNode):
+            hint = 'each entry is a mapping starting with "- id: …"; check the indentation'
+            self.error(node, f"entry #{number} must be a mapping, not {_kind(node)}", hint)
+            return
+        # Label the entry by the id it claims even if malformed, so messages name it.
+        claimed = _scalar_text(_field_node(node, "id"))
+        label = f'entry "{claimed}"' if claimed else f"entry #{number}"
+        fields = self.fields(node, _ENTRY_KEYS, label)
+        entry_id = self._read_id(fields.get("id"), node, label, "entry")
+        entry = _RawEntry(entry_id or "", self.source(node))
+
+        for name, read in (
+            ("questions", self._read_questions),
+            ("answer", self._read_answer),
+            ("keywords", self._read_keywords),
+            ("related", self._read_related),
+        ):
+            pair = fields.get(name)
+            if pair is None:
+                if name in ("questions", "answer") and not self.meant(node, name):
+                    example = "phrasings" if name == "questions" else "the answer"
+                    hint = f'add "{name}:" with {example} in {_LANG_LIST}'
+                    self.error(node, f'{label} has no "{name}"', hint)
+                entry.reported.add((name,))
+                continue
+            key, value = pair
+            entry.lines[(name,)] = self.source(key)
+            before = self.damage
+            read(entry, value, label)
+            if self.damage > before:
+                entry.reported.add((name,))
+        if entry_id is not None:
+            self.entries.append(entry)
+
+    def _read_questions(self, entry: _RawEntry, node: Node, label: str) -> None:
+        lists = self._list_map(node, label, "questions", "phrasing", entry, required=True)
+        entry.questions = {lang: items for lang, items in lists.items() if items}
+
+    def _read_keywords(self, entry: _RawEntry, node: Node, label: str) -> None:
+        lists = self._list_map(node, label, "keywords", "keyword", entry, required=False)
+        entry.keywords = {lang: items for lang, items in lists.items() if items}
+
+    def _read_answer(self, entry: _RawEntry, node: Node, label: str) -> None:
+        entry.answer = self._text_map(node, label, "answer", entry)
+
+    def _read_related(self, entry: _RawEntry, node: Node, label: str) -> None:
+        if _is_empty(node):
+            return
+        if not isinstance(node, SequenceNode):
+            example = _scalar_text(node) or "other-entry-id"
+            hint = f"write a list, e.g. [{example}]"
+            self.error(node, f'{label}: "related" must be a list of ids, not {_kind(node)}', hint)
+            return
+        related: list[str] = []
+        for item in _items(node):
+            text = self.text(item, label, "a related id", 'remove the empty "- " line')
+            if text is None:
+                continue
+            if not _ID.fullmatch(text):
+                self.error(item, f'{label}: related id "{text}" is not a valid id', _ID_HINT)
+                continue
+            entry.lines[("related", len(related))] = self.source(item)
+            related.append(text)
+        entry.related = tuple(related)
+
+    # -- ids
+
+    def _read_id(
+        self, pair: tuple[Node, Node] | None, owner: Node, label: str, kind: str
+    ) -> str | None:
+        if pair is None:
+            if not self.meant(owner, "id"):
+                self.error(owner, f'{label} has no "id"', f'add "id: some-name" ({_ID_RULE})')
+            return None
+        _, node = pair
+        text = self.text(node, label, '"id"', f"write an id ({_ID_RULE})")
+        if text is None:
+            return None
+        if not _ID.fullmatch(text):
+            suggestion = _slug(text)
+            hint = f'use {_ID_RULE}, e.g. "{suggestion}"' if suggestion else f"use {_ID_RULE}"
+            self.error(node, f'{kind} id "{text}" is not valid', hint)
+            return None
+        return text
+
+    # -- generic shapes
+
+    def fields(
+        self, node: MappingNode, allowed: tuple[str, ...], label: str
+    ) -> dict[str, tuple[Node, Node]]:
+        """The known keys of a mapping; reports unknown, duplicate and non-text keys."""
+
+        def unknown(name: str) -> tuple[str, str]:
+            close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+            if not close:
+                return f'unknown key "{name}"', "the keys here are " + _listing(allowed)
+            self._meant.add((id(node), close[0]))
+            return f'unknown key "{name}"', f'did you mean "{close[0]}"?'
+
+        return self._mapping(node, allowed, label, unknown)
+
+    def meant(self, node: Node, name: str) -> bool:
+        """True when a misspelt key in *node* was already reported as meaning *name*."""
+        return (id(node), name) in self._meant
+
+    def _mapping(
+        self,
+        node: MappingNode,
+        allowed: tuple[str, ...],
+        label: str,
+        unknown: Callable[[str], tuple[str, str]],
+    ) -> dict[str, tuple[Node, Node]]:
+        found: dict[str, tuple[Node, Node]] = {}
+        first_line: dict[str, int] = {}
+        for key, value in _pairs(node):
+            if id(key) in self._bad_tags:
+                continue
+            if not isinstance(key, ScalarNode):
+                hint = (
+                    "keys are plain words such as " + _listing(allowed) + "; check the indentation"
+                )
+                self.error(key, _labelled(label, f"a key must be a word, not {_kind(key)}"), hint)
+                continue
+            name = str(key.value)
+            if name in first_line:
+                message = f'"{name}" appears twice (also on line {first_line[name]})'
+                hint = "YAML would keep only the last one; merge them into one"
+                self.error(key, _labelled(label, message), hint)
+                continue
+            first_line[name] = _line(key)
+            if name not in allowed:
+                message, hint = unknown(name)
+                self.error(key, _labelled(label, message), hint)
+                continue
+            found[name] = (key, value)
+        return found
+
+    def _languages(
+        self, node: Node, label: str, what: str, inner: str, entry: _RawEntry | None
+    ) -> Iterator[tuple[Lang, Node, Node]]:
+        """(lang, key, value) of a language mapping such as `answer:` or `questions:`."""
+        each = "its text" if inner == "text" else inner
+        add = f'add "en:", "de:" and "ru:" under "{what}:", each with {each}'
+        if _is_empty(node):
+            self.error(node, _labelled(label, f'"{what}" is empty'), add)
+            return
+        if not isinstance(node, MappingNode):
+            message = f'"{what}" must be a mapping of language to {inner}, not {_kind(node)}'
+            self.error(node, _labelled(label, message), add)
+            return
+
+        def unknown(name: str) -> tuple[str, str]:
+            close = difflib.get_close_matches(name.lower(), LANGS, n=1, cutoff=0.6)
+            speak = f"twinbot speaks {_LANG_LIST} only"
+            hint = f'did you mean "{close[0]}"? {speak}' if close else f"{speak}; use one of these"
+            return f'unknown language "{name}" in "{what}"', hint
+
+        pairs = self._mapping(node, LANGS, label, unknown)
+        if not _pairs(node):
+            self.error(node, _labelled(label, f'"{what}" has no languages'), add)
+        for name, (key, value) in pairs.items():
+            if is_lang(name):
+                if entry is not None:
+                    entry.lines[(what, name)] = self.source(key)
+                yield name, key, value
+
+    def _text_map(
+        self, node: Node, label: str, what: str, entry: _RawEntry | None = None
+    ) -> dict[Lang, str]:
+        texts: dict[Lang, str] = {}
+        for lang, _, value in self._languages(node, label, what, "text", entry):
+            text = self.text(
+                value, label, f'"{lang}" {what}', f'write the text or remove "{lang}:"'
+            )
+            if text is not None:
+                texts[lang] = text
+        return texts
+
+    def _list_map(
+        self,
+        node: Node,
+        label: str,
+        what: str,
+        item: str,
+        entry: _RawEntry,
+        *,
+        required: bool,
+    ) -> dict[Lang, tuple[str, ...]]:
+        lists: dict[Lang, tuple[str, ...]] = {}
+        for lang, _, value in self._languages(node, label, what, f"a list of {item}s", entry):
+            if _is_empty(value) or (isinstance(value, SequenceNode) and not _items(value)):
+                if required:
+                    hint = f'add {item}s as "- …" lines under "{lang}:", or remove "{lang}:"'
+                    self.error(value, _labelled(label, f'no {item}s under "{lang}"'), hint)
+                continue
+            if not isinstance(value, SequenceNode):
+                hint = f'write each {item} on its own line starting with "- ", or [first, second]'
+                message = f'{what} "{lang}" must be a list of {item}s, not {_kind(value)}'
+                self.error(value, _labelled(label, message), hint)
+                continue
+            texts: list[str] = []
+            for child in _items(value):
+                text = self.text(
+                    child, label, f'a {item} in "{lang}"', 'remove the empty "- " line'
+                )
+                if text is not None:
+                    entry.lines[(what, lang, len(texts))] = self.source(child)
+                    texts.append(text)
+            lists[lang] = tuple(texts)
+        return lists
+
+    def text(self, node: Node, label: str, what: str, empty_hint: str) -> str | None:
+        """The text of a scalar; numbers and dates count as typed (`1969` is "1969")."""
+        if id(node) in self._bad_tags:
+            self.damage += 1
+            return None
+        if isinstance(node, ScalarNode):
+            value = str(node.value)
+            if node.tag in _TEXT_TAGS:
+                if value.strip():
+                    return value.strip()
+                self.error(node, _labelled(label, f"{what} is empty"), empty_hint)
+            elif node.tag == _NULL and not value:
+                self.error(node, _labelled(label, f"{what} is empty"), empty_hint)
+            elif node.tag in (_NULL, _BOOL):
+                meaning = "nothing" if node.tag == _NULL else "true/false"
+                message = f"{what} ({value}) is read by YAML as {meaning}, not as text"
+                self.error(node, _labelled(label, message), f'put it in quotes: "{value}"')
+            return None
+        hint = "check the indentation"
+        if isinstance(node, MappingNode) and len(_pairs(node)) == 1:
+            hint = 'put the text in quotes: it contains ": ", which YAML reads as "key: value"'
+        self.error(node, _labelled(label, f"{what} must be text, not {_kind(node)}"), hint)
+        return None
+
+
+# --- across files -----------------------------------------------------------------------------
+
+
+class _Assembler:
+    """Joins files into one knowledge base; ids must be unique across all of them."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.topics: list[Topic] = []
+        self.entries: list[Entry] = []
+        self.lines: dict[NodePath, Source] = {}
+        self.reported: set[NodePath] = set()
+        self._topic_at: dict[str, Source] = {}
+        self._entry_at: dict[str, Source] = {}
+
+    def add(self, reader: _FileReader) -> None:
+        self.problems += reader.problems
+        topic = reader.topic
+        topic_id = topic.id if topic is not None else None
+        if topic is not None and topic_id is not None:
+            if topic_id in self._topic_at:
+                message = f'duplicate topic id "{topic_id}" (also in {self._topic_at[topic_id]})'
+                hint = "give each topic its own id"
+                self.problems.append(Problem(topic.source.file, topic.source.line, message, hint))
+                topic = None
+            else:
+                self._topic_at[topic_id] = topic.source
+        entry_ids: list[str] = []
+        for raw in reader.entries:
+            if raw.id in self._entry_at:
+                message = f'duplicate entry id "{raw.id}" (also in {self._entry_at[raw.id]})'
+                hint = "give each entry its own id"
+                self.problems.append(Problem(raw.source.file, raw.source.line, message, hint))
+                continue
+            self._entry_at[raw.id] = raw.source
+            entry_ids.append(raw.id)
+            self.entries.append(
+                Entry(
+                    id=raw.id,
+                    topic=topic_id or "",
+                    questions=raw.questions,
+                    answer=raw.answer,
+                    keywords=raw.keywords,
+                    related=raw.related,
+                    source=raw.source,
+                )
+            )
+            for path, source in raw.lines.items():
+                self.lines[("entry", raw.id, *path)] = source
+            self.reported.update(("entry", raw.id, *path) for path in raw.reported)
+        if topic is not None and topic.id is not None:
+            self.topics.append(Topic(topic.id, topic.title, tuple(entry_ids), topic.source))
+            if topic.title_line is not None:
+                self.lines[("topic", topic.id, "title")] = topic.title_line
+            if topic.title_reported:
+                self.reported.add(("topic", topic.id, "title"))
+
+    def result(self, files: tuple[str, ...]) -> LoadResult:
+        sources = NodeSources(MappingProxyType(dict(self.lines)), frozenset(self.reported))
+        knowledge = KnowledgeBase(tuple(self.topics), tuple(self.entries))
+        return LoadResult(knowledge, tuple(sort_problems(self.problems)), files, sources)
+
+
+# --- YAML nodes -------------------------------------------------------------------------------
+
+
+def _line(node: Node) -> int:
+    mark = node.start_mark
+    return mark.line + 1 if mark is not None else 1
+
+
+def _pairs(node: MappingNode) -> list[tuple[Node, Node]]:
+    pairs: list[tuple[Node, Node]] = []
+    for pair in node.value:
+        key, value = pair
+        if isinstance(key, Node) and isinstance(value, Node):
+            pairs.append((key, value))
+    return pairs
+
+
+def _items(node: SequenceNode) -> list[Node]:
+    return [item for item in node.value if isinstance(item, Node)]
+
+
+def _field_node(node: MappingNode, name: str) -> Node | None:
+    for key, value in _pairs(node):
+        if isinstance(key, ScalarNode) and key.value == name:
+            return value
+    return None
+
+
+def _scalar_text(node: Node | None) -> str:
+    if isinstance(node, ScalarNode) and node.tag in _TEXT_TAGS:
+        return str(node.value).strip()
+    return ""
+
+
+def _is_empty(node: Node) -> bool:
+    """`key:` with nothing after it."""
+    return isinstance(node, ScalarNode) and node.tag == _NULL and node.value == ""
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return {
+        _BOOL: "true/false",
+        _NULL: "empty",
+        _CORE + "int": "a number",
+        _CORE + "float": "a number",
+        _CORE + "timestamp": "a date",
+    }.get(node.tag, "a single text")
+
+
+def _labelled(label: str, message: str) -> str:
+    return f"{label}: {message}" if label else message
+
+
+def _listing(names: tuple[str, ...]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
+
+
+_ID_RULE = "lower-case latin letters, digits and single hyphens"
+_ID_HINT = f"ids use {_ID_RULE}; copy the id of the entry you mean"
+
+
+def _slug(text: str) -> str:
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - text.rfind("\n", 0, index)
+
+
+# --- YAML syntax errors -----------------------------------------------------------------------
+
+_SYNTAX_FALLBACK_HINT = "compare the line with the example in knowledge/README.md"
+
+# (words in libyaml's or PyYAML's message, our description, hint): the two parsers word the
+# same error differently, so organisers get one wording whichever is installed.
+_SYNTAX_ERRORS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (
+        ("mapping values are not allowed",),
+        "mapping values are not allowed here",
+        'if the text contains ": ", put the whole text in quotes; otherwise check the indentation',
+    ),
+    (
+        ("escape",),
+        "unknown escape sequence in double quotes",
+        'a backslash starts an escape inside "…": use single quotes instead, or write \\\\',
+    ),
+    (
+        ("quoted scalar",),
+        "quote is opened but never closed",
+        "end the text with the same quote it starts with; for a quote inside the text, use the "
+        "other kind of quote around it",
+    ),
+    (
+        ("single document",),
+        'a second document starts here ("---")',
+        'a file holds one topic: remove the "---" line, or move the rest into its own file',
+    ),
+    (
+        ("alias",),
+        'text starting with "*" is read as an alias',
+        "put the whole text in quotes",
+    ),
+    (
+        ("anchor",),
+        'text starting with "&" is read as an anchor',
+        "put the whole text in quotes",
+    ),
+    (
+        ("flow sequence",),
+        "a [ … ] list is not closed properly",
+        'close it with "]" and put items containing ",", ":", "[" or "]" in quotes',
+    ),
+    (
+        ("flow mapping",),
+        "a { … } mapping is not closed properly",
+        'close it with "}" and put texts containing ",", ":", "{" or "}" in quotes',
+    ),
+    (
+        ("block scalar",),
+        'a "|" or ">" text block is written wrongly',
+        'put nothing but a line break after "|" or ">", then indent the text below',
+    ),
+    (
+        ("expected ':'", "simple key"),
+        'a line without "key: value"',
+        'check the indentation of this line and the one above; a long text needs "key:" first',
+    ),
+    (
+        ("block collection", "'-' indicator"),
+        "this line does not fit into the list above",
+        'list items start with "- " in the same column; check the indentation',
+    ),
+    (
+        ("block mapping", "expected key", "block end"),
+        "this line does not line up with the lines above",
+        "keys of one mapping start in the same column; nothing may follow a quoted text on "
+        "its line",
+    ),
+)
+
+
+def _describe_syntax_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str, str]:
+    """(line, message, hint) for a YAML syntax error, with column and a concrete fix."""
+    problem = exc.problem or ""
+    context = exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    if "quoted scalar" in context and "end of stream" in problem and exc.context_mark:
+        mark = exc.context_mark  # point at the quote that was never closed, not at the end
+    if mark is None:
+        return 1, f"YAML syntax error: {problem or context}", _SYNTAX_FALLBACK_HINT
+    line, column = mark.line + 1, mark.column + 1
+    where = f"YAML syntax error at column {column}"
+    lines = text.splitlines()
+    char = lines[mark.line][mark.column : mark.column + 1] if mark.line < len(lines) else ""
+    if char == "\t" or "tab" in problem:
+        return line, f"{where}: a tab character", "YAML indents with spaces only; replace the tab"
+    if "cannot start any token" in problem:
+        shown = char or "this character"
+        message = f'{where}: "{shown}" cannot start a value'
+        return line, message, "put the whole text in quotes"
+    words = f"{context} {problem}"
+    for needles, description, hint in _SYNTAX_ERRORS:
+        if any(needle in words for needle in needles):
+            return line, f"{where}: {description}", hint
+    return line, f"{where}: {problem or context}", _SYNTAX_FALLBACK_HINT
