@@ -17,7 +17,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
 from twinbot.errors import TwinbotError
@@ -45,6 +45,10 @@ class Translator:
     def number(self, value: float) -> str:
         """*value* formatted for this locale (1,000 / 1.000 / 1 000)."""
         return format_decimal(value, locale=self.lang)
+
+    def percent(self, fraction: float) -> str:
+        """*fraction* (0..1) as a whole percentage for this locale (38% / 38 %)."""
+        return format_percent(fraction, locale=self.lang)
 
     def date(self, value: date | datetime, style: str = "medium") -> str:
         """A date (or date and time) formatted for this locale."""

@@ -32,6 +32,8 @@ from functools import lru_cache
 
 import pymorphy3
 import Stemmer
+from rapidfuzz import process as rf_process
+from rapidfuzz.distance import OSA
 
 from twinbot.knowledge import LANGS, Lang
 from twinbot.lexicon import NOUN_ODDS, pos_odds, zipf
@@ -100,11 +102,17 @@ def _script(token: str) -> Script:
     return Script.OTHER
 
 
+_ELONGATED = re.compile(r"(\D)\1{2,}")
+
+
 def tokenize(text: str) -> list[Word]:
-    """Words of *text*: letters and digits; "13-я" gives "13" and "я", "what's" "what"."""
+    """Words of *text*: letters and digits; "13-я" gives "13" and "я", "what's" "what".
+
+    Chat elongations collapse: "sooo" is "so", "hiii" "hi".
+    """
     words: list[Word] = []
     for match in _TOKEN.finditer(text):
-        raw = match.group()
+        raw = _ELONGATED.sub(r"\1", match.group())
         # Split digit/letter runs ("13th", "2015г") so numbers stay comparable.
         for piece in re.findall(r"\d+|\D+", raw):
             lower = piece.casefold()
@@ -504,6 +512,9 @@ FOCUS_WORDS = frozenset(
     anmeldung registrieren buchen kaufen ticket kosten kostet kostete gekostet preis gebühr
     bezahlen teilnahmegebühr записаться записаться заявка заявку подать зарегистрироваться
     регистрация купить билет билеты стоит стоило стоимость цена платить оплата
+    conclude concluded conclusion conclusions outcome outcomes result results achieve
+    achieved ergebnis ergebnisse herausgekommen resultat итог итоги результат результаты
+    вывод выводы достигли
     """.split()
 )
 
@@ -551,7 +562,7 @@ _STOP_RU = """
 которое которые которых короч короче плиз пожалуйста пж пжл пжлст ладно блин типа вообще
 вообще-то кстати слушай скажи скажите подскажи подскажите расскажи расскажите знаешь знаете
 ок окей хм лол ааа эй чё че вроде просто именно го ый ий ая ое што шо чо че-то ваще вапще
-итоге итог собственно вместе мнению мнение автора автор статье статья статьи тексте текст
+итоге собственно вместе кроме помимо мнению мнение автора автор статье статья статьи тексте текст
 упоминается говорится сказано перечисли перечислите назови назовите перечислить
 """
 
@@ -932,7 +943,38 @@ def analyze_query(
         )
 
     tokens = [Token(t.surface, (), Kind.STOP, t.script) if foreign_filler(t) else t for t in tokens]
+    tokens = [_function_word_typo(t, stop_lang, known) for t in tokens]
     return Query(text, guess.lang, guess.translit, tuple(tokens))
+
+
+def _function_word_typo(token: Token, lang: Lang, known: Mapping[Lang, Set[str]]) -> Token:
+    """A misspelt function or question word ("Kokie" for какие, "wan" for wann) is that
+    word, not an unknown noun that would sink the question."""
+    if token.kind is not Kind.CONTENT or token.real_word or not 3 <= len(token.surface) <= 8:
+        return token
+    if any(token.surface in words for words in known.values()):
+        return token
+    found = rf_process.extractOne(
+        token.surface, _function_words(lang), scorer=OSA.distance, score_cutoff=1
+    )
+    if found is None:
+        return token
+    word = found[0]
+    concept = _CONCEPT_OF.get(word)
+    if concept:
+        return Token(word, (concept,), Kind.QUESTION, token.script)
+    return Token(word, (), Kind.STOP, token.script)
+
+
+@lru_cache(maxsize=3)
+def _function_words(lang: Lang) -> list[str]:
+    words = {w for w in STOPWORDS[lang] if len(w) >= 3}
+    words.update(w for w in _CONCEPT_OF if len(w) >= 3 and _script(w) is _script_of_lang(lang))
+    return sorted(words)
+
+
+def _script_of_lang(lang: Lang) -> Script:
+    return Script.CYRILLIC if lang == "ru" else Script.LATIN
 
 
 # --------------------------------------------------------------------------- compounds

@@ -35,7 +35,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from twinbot.bot import render
+from twinbot.bot import admin, render
 from twinbot.bot.context import BotContext, BotData, Services
 from twinbot.bot.handlers import (
     on_about,
@@ -105,6 +105,8 @@ def add_handlers(application: BotApplication) -> None:
     application.add_handler(CommandHandler("about", on_about, filters=new_messages))
     application.add_handler(CommandHandler("topics", on_topics, filters=new_messages))
     application.add_handler(CommandHandler("language", on_language, filters=new_messages))
+    # Organisers' commands: TWINBOT_ADMINS in private chats; others get the unknown-command reply.
+    admin.add_admin_handlers(application)
 
     # Buttons under the bot's messages, and `@bot question` in any chat.
     application.add_handler(CallbackQueryHandler(on_callback))
@@ -166,6 +168,7 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=1))  # type: ignore[arg-type]
     application: BotApplication = builder.build()
     application.bot_data.attach(services)
+    admin.attach(application, settings)
     add_handlers(application)
     return application
 
@@ -201,6 +204,7 @@ async def serve(application: BotApplication, settings: Settings, stop: asyncio.E
     """Answer updates until *stop* is set: by webhook if `settings.webhook_url`, else polling."""
     async with application:
         await register_profile(application, application.bot_data.services.catalogs)
+        await admin.register_admin_menus(application)
         updater = application.updater
         if updater is None:  # pragma: no cover - build_application always creates one
             raise RuntimeError("the application has no updater")
@@ -224,10 +228,13 @@ async def serve(application: BotApplication, settings: Settings, stop: asyncio.E
             await updater.start_polling(poll_interval=0.0, allowed_updates=ALLOWED_UPDATES)
             _log.info("long polling as @%s", application.bot.username)
         await application.start()
+        # Organisers' edits to the knowledge folder go live while the bot runs.
+        watching = admin.start_watching(application, settings)
         try:
             await stop.wait()
         finally:
             _log.info("stopping")
+            await admin.stop_watching(watching)
             await updater.stop()
             await application.stop()
 

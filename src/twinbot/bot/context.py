@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ExtBot
 
@@ -17,6 +17,9 @@ from twinbot.i18n import Catalogs
 from twinbot.knowledge import KnowledgeBase
 from twinbot.responder import Responder
 from twinbot.storage import Storage
+
+if TYPE_CHECKING:
+    from twinbot.bot.admin import Organisers
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +30,8 @@ class Services:
     storage: Storage
     #: When the knowledge base was loaded (shown by /about).
     loaded_at: datetime
+    #: Admins and the knowledge reloader; set by `build_application`, kept across reloads.
+    organisers: Organisers | None = None
 
     @property
     def knowledge(self) -> KnowledgeBase:
