@@ -499,7 +499,8 @@ SHIFT_WORDS = frozenset(
     next upcoming future previous former tomorrow yesterday nächste nächsten nächster
     kommende kommenden künftige vorige vorherige zukünftige gestern следующий
     следующая следующей следующую следующем будущий будущая будущей предыдущий предыдущая
-    прошлый прошлая завтра вчера
+    прошлый прошлая завтра вчера other another weitere weiteren weiterer andere anderen
+    anderer другие других другой другая
     """.split()
 )
 
