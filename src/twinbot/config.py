@@ -30,11 +30,6 @@ DEFAULT_PORT = 8080
 ReloadSetting = Literal["auto", "poll", "off"]
 RELOAD_SETTINGS: tuple[ReloadSetting, ...] = ("auto", "poll", "off")
 DEFAULT_RELOAD_INTERVAL = 2.0
-#: How a running bot notices knowledge edits: file system events (falling back to polling
-#: where there are none), polling every `reload_interval` seconds, or only the /reload command.
-ReloadSetting = Literal["auto", "poll", "off"]
-RELOAD_SETTINGS: tuple[ReloadSetting, ...] = ("auto", "poll", "off")
-DEFAULT_RELOAD_INTERVAL = 2.0
 
 # BotFather tokens look like "123456789:AA…"; checking the shape catches pasted quotes, spaces
 # and swapped variables before the first request fails with an opaque 401/404.
@@ -180,30 +175,6 @@ def _token(value: str | None, *, required: bool) -> Secret | None:
             "letters, digits, - and _) — copy it again from @BotFather, without quotes or spaces"
         )
     return Secret(value)
-
-
-def _reload(value: str) -> ReloadSetting:
-    if value.lower() not in RELOAD_SETTINGS:
-        raise ConfigError(
-            f"--reload / TWINBOT_RELOAD: {value!r} is not one of auto, poll, off — auto watches "
-            "the knowledge folder, poll checks it every few seconds, off reloads only on /reload"
-        )
-    return cast(ReloadSetting, value.lower())
-
-
-def _reload_interval(value: float | str | None) -> float:
-    if value is None:
-        return DEFAULT_RELOAD_INTERVAL
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0.1 <= seconds <= 3600:
-        raise ConfigError(
-            f"--reload-interval / TWINBOT_RELOAD_INTERVAL: {value!r} is not a number of seconds "
-            "between 0.1 and 3600"
-        )
-    return seconds
 
 
 def _reload(value: str) -> ReloadSetting:
