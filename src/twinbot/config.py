@@ -30,6 +30,9 @@ DEFAULT_PORT = 8080
 ReloadSetting = Literal["auto", "poll", "off"]
 RELOAD_SETTINGS: tuple[ReloadSetting, ...] = ("auto", "poll", "off")
 DEFAULT_RELOAD_INTERVAL = 2.0
+#: Flood control: ten messages at once (a few quick button presses), then one every two seconds.
+DEFAULT_FLOOD_BURST = 10
+DEFAULT_FLOOD_PER_MINUTE = 30.0
 
 # BotFather tokens look like "123456789:AA…"; checking the shape catches pasted quotes, spaces
 # and swapped variables before the first request fails with an opaque 401/404.
@@ -72,6 +75,9 @@ class Settings:
     reload: ReloadSetting = "auto"
     reload_interval: float = DEFAULT_RELOAD_INTERVAL
     verbose: bool = False
+    #: Flood control per user: messages at once, then messages per minute (0 burst: off).
+    flood_burst: int = DEFAULT_FLOOD_BURST
+    flood_per_minute: float = DEFAULT_FLOOD_PER_MINUTE
 
     @property
     def webhook_path(self) -> str:
@@ -140,6 +146,8 @@ def load_settings(
             reload_interval if reload_interval is not None else get("TWINBOT_RELOAD_INTERVAL")
         ),
         verbose=verbose,
+        flood_burst=_flood_burst(get("TWINBOT_FLOOD_BURST")),
+        flood_per_minute=_flood_rate(get("TWINBOT_FLOOD_RATE")),
     )
 
 
@@ -175,6 +183,36 @@ def _token(value: str | None, *, required: bool) -> Secret | None:
             "letters, digits, - and _) — copy it again from @BotFather, without quotes or spaces"
         )
     return Secret(value)
+
+
+def _flood_burst(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_FLOOD_BURST
+    try:
+        burst = int(value)
+    except ValueError:
+        burst = -1
+    if burst < 0:
+        raise ConfigError(
+            f"TWINBOT_FLOOD_BURST: {value!r} is not a whole number >= 0 — how many messages "
+            "a user may send at once before flood control holds them back (0 turns it off)"
+        )
+    return burst
+
+
+def _flood_rate(value: str | None) -> float:
+    if value is None:
+        return DEFAULT_FLOOD_PER_MINUTE
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate < float("inf"):
+        raise ConfigError(
+            f"TWINBOT_FLOOD_RATE: {value!r} is not a positive number — how many messages per "
+            "minute a user may send once the burst is used up, e.g. 30"
+        )
+    return rate
 
 
 def _reload(value: str) -> ReloadSetting:

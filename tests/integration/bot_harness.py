@@ -1,8 +1,8 @@
 """Runs the real Application against `FakeBotApi` and builds Bot API updates as JSON.
 
 `RunningBot.process(update)` queues one update on the fake server and returns the Bot API calls
-the bot made while handling it: a handler in a last group records each finished update, so the
-tests wait for exactly that instead of sleeping.
+the bot made while handling it: the Application records each update it has finished handling,
+so the tests wait for exactly that instead of sleeping.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from typing import Any
 
 from fake_bot_api import BOT, TOKEN, Call, FakeBotApi
 from telegram import Update
-from telegram.ext import TypeHandler
 
 from twinbot.bot.app import BotApplication, build_application, serve
 from twinbot.bot.context import Services
+from twinbot.bot.delivery import DeliveryPolicy
+from twinbot.bot.throttle import Throttle
 from twinbot.config import Secret, Settings
 from twinbot.i18n import Catalogs
 from twinbot.knowledge import KnowledgeBase
@@ -73,6 +74,10 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> Non
         await asyncio.sleep(0.01)
 
 
+#: Retries as in production, but with pauses short enough for tests.
+FAST_DELIVERY = DeliveryPolicy(transient_delays=(0.01, 0.02, 0.05, 0.1, 0.2))
+
+
 @asynccontextmanager
 async def running_bot(
     api: FakeBotApi,
@@ -80,19 +85,27 @@ async def running_bot(
     data_dir: Path,
     *,
     matcher: Matcher | None = None,
+    delivery: DeliveryPolicy | None = FAST_DELIVERY,
+    throttle: Throttle | None = None,
     **settings_changes: Any,
 ) -> AsyncIterator[RunningBot]:
     """Start the bot (polling unless a webhook is configured) and stop it afterwards."""
     settings = settings_for(api, data_dir, **settings_changes)
     storage = Storage.open(data_dir)
     services = Services(Responder(knowledge, catalogs(), matcher), storage, LOADED_AT)
-    application = build_application(settings, services)
+    application = build_application(settings, services, delivery=delivery, throttle=throttle)
     bot = RunningBot(api, application, storage)
+    handle = application.process_update
 
-    async def mark_done(update: Update, _: object) -> None:
-        bot.done.add(update.update_id)
+    async def handle_and_mark_done(update: object) -> None:
+        # Done means every handler and the error handler have finished, whatever stopped them.
+        try:
+            await handle(update)
+        finally:
+            if isinstance(update, Update):
+                bot.done.add(update.update_id)
 
-    application.add_handler(TypeHandler(Update, mark_done), group=99)
+    application.process_update = handle_and_mark_done  # type: ignore[method-assign]
     stop = asyncio.Event()
     task = asyncio.create_task(serve(application, settings, stop))
     try:

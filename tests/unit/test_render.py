@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from telegram import InputTextMessageContent
 
 from sample_knowledge import sample_knowledge
 from twinbot.bot import render
 from twinbot.bot.render import Action, Kind
+from twinbot.bot.split import MESSAGE_LIMIT, text_content, utf16_len
 from twinbot.i18n import Catalogs, Translator
 from twinbot.knowledge import Lang
 from twinbot.matcher import Outcome
@@ -137,13 +139,20 @@ def test_not_found_points_to_topics() -> None:
     assert labels(screen) == ["📚 Темы"]
 
 
-def test_overlong_messages_are_cut_safely() -> None:
-    reply = Reply(Outcome.ANSWER, "en", "<b>" + "a &amp; b " * 1000 + "</b>", "x")
-    text = render.render_reply(reply, tr("en"), KB).text
-    assert len(text) <= render.MAX_MESSAGE
-    assert "<b>" not in text
-    assert text.endswith("…")
-    assert "&amp" in text
+def test_long_replies_stay_whole_for_the_handlers_to_split() -> None:
+    reply = Reply(Outcome.ANSWER, "en", "<b>" + "a &amp; b. " * 1000 + "</b>", "x")
+    assert render.render_reply(reply, tr("en"), KB).text == reply.text
+
+
+def test_inline_results_cut_long_answers_to_one_message_keeping_the_markup() -> None:
+    text = "<b>" + "a &amp; b. " * 1000 + "</b>"
+    reply = Reply(Outcome.ANSWER, "en", text, "conference-dates")
+    (result,) = render.inline_results([reply], KB, tr("en"), "twinbot_bot")
+    content = result.input_message_content
+    assert isinstance(content, InputTextMessageContent)
+    assert content.message_text.startswith("<b>a &amp; b. ")
+    assert content.message_text.endswith("</b>…")
+    assert utf16_len(text_content(content.message_text)) <= MESSAGE_LIMIT
 
 
 # --- menus ---------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackContext,
@@ -37,10 +36,17 @@ from telegram.request import BaseRequest
 
 from twinbot.bot import admin, render
 from twinbot.bot.context import BotContext, BotData, Services
+from twinbot.bot.delivery import (
+    ChatOrderedProcessor,
+    DeliveryPolicy,
+    RetryingRateLimiter,
+    on_polling_error,
+)
 from twinbot.bot.handlers import (
     on_about,
     on_any,
     on_callback,
+    on_flood_check,
     on_help,
     on_inline_query,
     on_language,
@@ -52,6 +58,7 @@ from twinbot.bot.handlers import (
 )
 from twinbot.bot.local import Endpoint, LocalRequest
 from twinbot.bot.logs import redact
+from twinbot.bot.throttle import Throttle
 from twinbot.config import Settings
 from twinbot.errors import ConfigError, TwinbotError
 from twinbot.i18n import Catalogs
@@ -96,7 +103,9 @@ def add_handlers(application: BotApplication) -> None:
     new_messages = filters.UpdateType.MESSAGE
 
     # A debug trace of every update, before and independent of the handlers below.
-    application.add_handler(TypeHandler(Update, on_any), group=-1)
+    application.add_handler(TypeHandler(Update, on_any), group=-2)
+    # Flood control: a user over their limit goes no further (one "slow down" note).
+    application.add_handler(TypeHandler(Update, on_flood_check), group=-1)
 
     # Commands, in private chats and groups; python-telegram-bot already ignores
     # `/help@another_bot`, and edited messages never re-trigger a command.
@@ -136,9 +145,15 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     token: str | None = None,
-    rate_limit: bool = True,
+    delivery: DeliveryPolicy | None = DeliveryPolicy(),  # noqa: B008 - frozen, shared
+    throttle: Throttle | None = None,
 ) -> BotApplication:
-    """The Application with handlers and services; *request* replaces HTTP (local chat)."""
+    """The Application with handlers and services; *request* replaces HTTP (local chat).
+
+    *delivery* None sends without flood limits or retries (the local chat, where nothing can
+    fail). *throttle* replaces the flood control built from the settings (tests pass one with
+    a clock they control); `settings.flood_burst` 0 turns flood control off.
+    """
     if token is None:
         if settings.token is None:
             raise ConfigError("TWINBOT_TOKEN is not set — create a bot with @BotFather first")
@@ -158,17 +173,22 @@ def build_application(
         )
         # No scheduled jobs (yet): without this, python-telegram-bot warns about APScheduler.
         .job_queue(None)
+        # Chats are served side by side, each one's updates in order (see delivery.py).
+        .concurrent_updates(ChatOrderedProcessor((delivery or DeliveryPolicy()).concurrent_updates))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    if rate_limit:
-        # Stays under Telegram's flood limits (30 msg/s overall, 20/min per group) and retries
-        # once on RetryAfter instead of dropping the reply.
+    if delivery is not None:
+        # Stays under Telegram's flood limits (30 msg/s overall, 20/min per group), waits out
+        # a 429's retry_after, and retries a reply that failed for a transient reason.
         # (The builder's type still says "no rate limiter"; it changes type on this call.)
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=1))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(RetryingRateLimiter(delivery))  # type: ignore[arg-type]
     application: BotApplication = builder.build()
     application.bot_data.attach(services)
     admin.attach(application, settings)
+    if throttle is None and settings.flood_burst > 0:
+        throttle = Throttle(settings.flood_burst, settings.flood_per_minute)
+    application.bot_data.throttle = throttle
     add_handlers(application)
     return application
 
@@ -225,7 +245,12 @@ async def serve(application: BotApplication, settings: Settings, stop: asyncio.E
                 settings.webhook_url,
             )
         else:
-            await updater.start_polling(poll_interval=0.0, allowed_updates=ALLOWED_UPDATES)
+            await updater.start_polling(
+                poll_interval=0.0,
+                allowed_updates=ALLOWED_UPDATES,
+                # Failures are retried forever, 1 s to 30 s apart; this logs one line each.
+                error_callback=on_polling_error,
+            )
             _log.info("long polling as @%s", application.bot.username)
         await application.start()
         # Organisers' edits to the knowledge folder go live while the bot runs.
@@ -279,8 +304,10 @@ def run_bot(settings: Settings, services: Services) -> None:
 async def chat_locally(settings: Settings, services: Services, endpoint: Endpoint) -> None:
     """`twinbot chat`: the same Application, fed by *endpoint* until it runs out of input."""
     request = LocalRequest(endpoint)
+    # One person typing (or piping a file of questions): no flood control, nothing to retry.
+    settings = replace(settings, flood_burst=0)
     application = build_application(
-        settings, services, request=request, token=LOCAL_TOKEN, rate_limit=False
+        settings, services, request=request, token=LOCAL_TOKEN, delivery=None
     )
     # The next line is read only once the previous one is answered: replies stay in order.
     request.wait_for_idle(application.update_queue.join)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ExtBot
 
+from twinbot.bot.throttle import Throttle
 from twinbot.i18n import Catalogs
 from twinbot.knowledge import KnowledgeBase
 from twinbot.responder import Responder
@@ -45,10 +46,13 @@ class Services:
 class BotData:
     """`context.bot_data`: created empty by python-telegram-bot, filled by `build_application`."""
 
-    __slots__ = ("_services",)
+    __slots__ = ("_services", "throttle")
 
     def __init__(self) -> None:
         self._services: Services | None = None
+        #: Flood control per user; None: off. Lives here, not in `Services`, so a reload
+        #: that replaces the services keeps every user's count.
+        self.throttle: Throttle | None = None
 
     @property
     def services(self) -> Services:

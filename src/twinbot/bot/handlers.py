@@ -11,14 +11,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Hashable
 
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from twinbot.bot import render
 from twinbot.bot.context import BotContext, Services
 from twinbot.bot.render import Action, Kind, Screen
+from twinbot.bot.split import split_html, text_content, truncate_html
+from twinbot.bot.throttle import Verdict
 from twinbot.i18n import Translator, negotiate
 from twinbot.knowledge import DEFAULT_LANG, Lang
 
@@ -50,23 +54,48 @@ def _in_group(message: Message) -> bool:
     return message.chat.type != ChatType.PRIVATE
 
 
+def _parts(screen: Screen) -> list[str]:
+    """The screen's text as the messages it takes: one, or several when it is too long."""
+    parts = [part for part in split_html(screen.text) if text_content(part).strip()]
+    return parts or [screen.text]
+
+
 async def _send(message: Message, screen: Screen) -> None:
-    # In groups the reply quotes the question, so it is clear whom the bot answers.
-    await message.reply_text(screen.text, reply_markup=screen.markup, do_quote=_in_group(message))
+    # In groups the reply quotes the question, so it is clear whom the bot answers. A long
+    # text goes out as several messages; the buttons belong under the last one.
+    parts = _parts(screen)
+    for number, part in enumerate(parts, start=1):
+        last = number == len(parts)
+        await message.reply_text(
+            part,
+            reply_markup=screen.markup if last else None,
+            do_quote=_in_group(message) and number == 1,
+        )
 
 
 async def _edit(query: CallbackQuery, screen: Screen) -> None:
-    """Answer a button press in place; fall back to a new message if the old one is gone."""
+    """Answer a button press in place; fall back to a new message if the old one is gone.
+
+    A text too long for one message replaces the old one with its first part; the other parts
+    follow as new messages, the buttons under the last one.
+    """
+    message = query.message
+    # A message sent in inline mode can be edited, but nothing can be sent after it.
+    chat = message.chat if message is not None and message.is_accessible else None
+    first, *rest = _parts(screen) if chat is not None else [truncate_html(screen.text)]
     try:
-        await query.edit_message_text(screen.text, reply_markup=screen.markup)
+        await query.edit_message_text(first, reply_markup=None if rest else screen.markup)
     except BadRequest as exc:
         if "not modified" in exc.message.lower():
             return  # the same button pressed twice
-        message = query.message
-        if message is None or not message.is_accessible:
+        if chat is None:
             raise
         _log.info("editing message failed (%s); sending a new one", exc.message)
-        await message.chat.send_message(screen.text, reply_markup=screen.markup)
+        rest = [first, *rest]
+    for number, part in enumerate(rest, start=1):
+        last = number == len(rest)
+        if chat is not None:
+            await chat.send_message(part, reply_markup=screen.markup if last else None)
 
 
 def addressed_text(message: Message, bot_id: int, bot_username: str) -> str | None:
@@ -94,6 +123,62 @@ async def on_any(update: Update, context: BotContext) -> None:
     )
     chat = update.effective_chat.type if update.effective_chat is not None else "-"
     _log.debug("update %d: %s in %s chat", update.update_id, kind, chat)
+
+
+# --- flood control -------------------------------------------------------------------------
+
+
+def wants_bot(message: Message, bot_id: int, bot_username: str) -> bool:
+    """Whether the bot would answer *message*: anything in private; in groups a command for
+    this bot, a mention, or a reply to one of its messages."""
+    if not _in_group(message):
+        return True
+    text = message.text or ""
+    if text.startswith("/"):
+        _, at, target = text.split(maxsplit=1)[0].partition("@")
+        return not at or target.lower() == bot_username.lower()
+    if message.text is None:
+        replied = message.reply_to_message
+        return (
+            replied is not None
+            and replied.from_user is not None
+            and (replied.from_user.id == bot_id)
+        )
+    return addressed_text(message, bot_id, bot_username) is not None
+
+
+async def on_flood_check(update: Update, context: BotContext) -> None:
+    """Before every handler: drop what a flooding user sends; say "slow down" once per flood.
+
+    Only what the bot would answer counts: group chatter never costs anyone anything. Inline
+    queries (one per pause in typing) have a bucket of their own and are dropped silently.
+    """
+    throttle = context.bot_data.throttle
+    user = update.effective_user
+    if throttle is None or user is None:
+        return
+    key: Hashable = user.id
+    if update.inline_query is not None:
+        key = (user.id, "inline")
+    elif update.callback_query is None and (
+        update.message is None
+        or not wants_bot(update.message, context.bot.id, context.bot.username or "")
+    ):
+        return
+    verdict = throttle.check(key)
+    if verdict is Verdict.ALLOW:
+        return
+    _log.info("flood control: update %d dropped (%s)", update.update_id, verdict.value)
+    if verdict is Verdict.WARN and update.inline_query is None:
+        try:
+            text = render.slow_down(await ui_translator(update, context.bot_data.services))
+            if update.callback_query is not None:
+                await update.callback_query.answer(text)
+            elif update.message is not None:
+                await update.message.reply_text(text, do_quote=_in_group(update.message))
+        except TelegramError as exc:  # the note is a courtesy; dropping is what matters
+            _log.warning("could not send the slow-down note: %s", exc)
+    raise ApplicationHandlerStop
 
 
 # --- commands ------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +31,7 @@ from telegram import (
 )
 
 from twinbot import __version__
+from twinbot.bot.split import text_content, truncate_html
 from twinbot.i18n import Translator
 from twinbot.knowledge import KnowledgeBase, Lang, Topic, is_lang
 from twinbot.matcher import Outcome
@@ -43,8 +43,6 @@ _log = logging.getLogger(__name__)
 CALLBACK_DATA_LIMIT = 64
 #: Longer button labels are cut with an ellipsis; phones show about this much.
 MAX_LABEL = 60
-#: Telegram's limit on one message, in characters.
-MAX_MESSAGE = 4096
 #: Inline mode offers at most this many answers.
 MAX_INLINE_RESULTS = 10
 #: How many example questions /start shows.
@@ -133,19 +131,7 @@ def keyboard(rows: Sequence[Sequence[InlineKeyboardButton | None]]) -> InlineKey
 
 def plain(text: str) -> str:
     """Telegram HTML as plain text (for inline descriptions)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
-
-
-def fit(text: str) -> str:
-    """*text* cut to Telegram's message limit without leaving a tag open."""
-    if len(text) <= MAX_MESSAGE:
-        return text
-    _log.warning("message of %d characters cut to %d", len(text), MAX_MESSAGE)
-    # Cutting HTML could split a tag or an entity; plain text, escaped again, cannot.
-    cut, flat = MAX_MESSAGE - 1, plain(text)
-    while len(html.escape(flat[:cut], quote=False)) > MAX_MESSAGE - 1:
-        cut -= 64
-    return html.escape(flat[:cut], quote=False) + "…"
+    return text_content(text)
 
 
 # --- replies -----------------------------------------------------------------------------------
@@ -166,7 +152,8 @@ def render_reply(
         topic = knowledge.topic(entry.topic) if entry is not None else None
         back = Action(Kind.TOPICS, lang, topic.id) if topic else Action(Kind.TOPICS, lang)
         rows.append([button(tr.gettext("« Back"), back)])
-    return Screen(fit(reply.text), keyboard(rows))
+    # Not cut here: the handlers send an answer too long for one message as several.
+    return Screen(reply.text, keyboard(rows))
 
 
 def stale_button(tr: Translator) -> str:
@@ -177,6 +164,13 @@ def stale_button(tr: Translator) -> str:
 def error_text(tr: Translator) -> str:
     """What users read when the bot failed on its side."""
     return tr.gettext("Sorry, something went wrong on my side. Please try again in a moment.")
+
+
+def slow_down(tr: Translator) -> str:
+    """The one note a user gets when flood control starts dropping their messages."""
+    return tr.gettext(
+        "You're sending messages faster than I can read them. I'll answer again in a moment."
+    )
 
 
 def non_text_hint(tr: Translator) -> str:
@@ -333,7 +327,9 @@ def inline_results(
                 id=entry.id[:64],
                 title=label(entry.title(reply.lang)),
                 description=description[:120],
-                input_message_content=InputTextMessageContent(fit(reply.text), parse_mode="HTML"),
+                input_message_content=InputTextMessageContent(
+                    truncate_html(reply.text), parse_mode="HTML"
+                ),
                 reply_markup=markup,
             )
         )
