@@ -134,3 +134,24 @@ def test_settings_are_frozen() -> None:
     settings = Settings(token=Secret(TOKEN))
     with pytest.raises(AttributeError):
         settings.port = 1  # type: ignore[misc]
+
+
+def test_reload_settings() -> None:
+    assert (load_settings({}).reload, load_settings({}).reload_interval) == ("auto", 2.0)
+    env = {"TWINBOT_RELOAD": "POLL", "TWINBOT_RELOAD_INTERVAL": "0.5"}
+    assert (load_settings(env).reload, load_settings(env).reload_interval) == ("poll", 0.5)
+    flags = load_settings(env, reload="off", reload_interval=10)
+    assert (flags.reload, flags.reload_interval) == ("off", 10)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"TWINBOT_RELOAD": "sometimes"}, "TWINBOT_RELOAD"),
+        ({"TWINBOT_RELOAD_INTERVAL": "0"}, "TWINBOT_RELOAD_INTERVAL"),
+        ({"TWINBOT_RELOAD_INTERVAL": "soon"}, "TWINBOT_RELOAD_INTERVAL"),
+    ],
+)
+def test_bad_reload_settings_are_explained(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(environ)

@@ -1,0 +1,68 @@
+"""What organisers read in Telegram: reload notices and the splitting of long reports."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from twinbot.bot import reports
+from twinbot.i18n import Catalogs
+from twinbot.reloader import ReloadResult
+
+TR = Catalogs.load()
+FOLDER = Path("/srv/knowledge")
+LOADED = datetime(2015, 6, 27, 9, 30, tzinfo=UTC)
+
+
+def broken(count: int) -> ReloadResult:
+    lines = tuple(
+        f'{FOLDER}/workshops.yaml:{n}: entry "w{n}": "en" answer: unsupported tag <p> & more'
+        for n in range(count)
+    )
+    return ReloadResult(
+        ok=False, changed=True, directory=FOLDER, errors=count, lines=(*lines, "totals")
+    )
+
+
+def test_errors_are_escaped_in_pre_relative_and_localized() -> None:
+    [text] = reports.reload_messages(broken(1), TR.translator("ru"), LOADED, UTC)
+    assert text.startswith("❌ База знаний в <code>/srv/knowledge</code> не загружена заново")
+    assert "27.06.2015, 09:30" in text
+    assert text.endswith(
+        '<pre>workshops.yaml:0: entry "w0": "en" answer: unsupported tag &lt;p&gt; &amp; more</pre>'
+    )
+
+
+@pytest.mark.parametrize("count", [80, 400])
+def test_long_problem_lists_are_split_with_balanced_pre_blocks(count: int) -> None:
+    texts = reports.reload_messages(broken(count), TR.translator("de"), LOADED, UTC)
+    assert len(texts) > 1
+    assert all(len(t.encode("utf-16-le")) // 2 <= reports.MAX_MESSAGE for t in texts)
+    assert all(t.count("<pre>") == t.count("</pre>") == 1 for t in texts)
+    shown = [line for t in texts for line in re.findall(r"workshops\.yaml:\d+", t)]
+    assert len(shown) == count  # every line once, in order
+    assert shown[-1] == f"workshops.yaml:{count - 1}"
+
+
+def test_success_with_warnings() -> None:
+    result = ReloadResult(
+        ok=True,
+        changed=True,
+        directory=FOLDER,
+        entries=1,
+        topics=1,
+        warnings=1,
+        lines=(f"{FOLDER}/a.yaml:3: warning: x", "0 errors, 1 warning"),
+    )
+    [text] = reports.reload_messages(result, TR.translator("en"), LOADED, UTC)
+    assert text.startswith("✅ Knowledge base reloaded from <code>/srv/knowledge</code>: 1 answer")
+    assert text.endswith("<pre>a.yaml:3: warning: x</pre>")
+
+
+def test_unexpected_failure() -> None:
+    result = ReloadResult(ok=False, changed=True, directory=FOLDER, failure="OSError: <gone>")
+    [text] = reports.reload_messages(result, TR.translator("en"), LOADED, UTC)
+    assert "failed: OSError: &lt;gone&gt;." in text
