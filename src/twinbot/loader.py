@@ -185,6 +185,13 @@ class _FileReader:
     def source(self, node: Node) -> Source:
         return Source(self.file, _line(node))
 
+    def tagged(self, node: Node) -> bool:
+        """True for a node with an unsupported tag: already reported, so skipped quietly."""
+        if id(node) in self._bad_tags:
+            self.damage += 1
+            return True
+        return False
+
     # -- the file as a whole
 
     def read(self, path: Path) -> None:
@@ -276,6 +283,8 @@ class _FileReader:
                 stack += reversed(_items(node))
 
     def _read_root(self, root: Node) -> None:
+        if self.tagged(root):
+            return
         if not isinstance(root, MappingNode):
             hint = 'start the file with "topic:" and then "entries:" (see knowledge/README.md)'
             self.error(root, f"the file must be a mapping, not {_kind(root)}", hint)
@@ -293,6 +302,8 @@ class _FileReader:
             self.error(root, f"{label} has no entries", 'add "entries:" with at least one entry')
             return
         key, value = entries_field
+        if self.tagged(value):
+            return
         if _is_empty(value) or (isinstance(value, SequenceNode) and not _items(value)):
             self.error(key, f"{label} has no entries", 'add at least one entry under "entries:"')
             return
@@ -306,6 +317,8 @@ class _FileReader:
     # -- topic
 
     def _read_topic(self, key: Node, node: Node) -> None:
+        if self.tagged(node):
+            return
         if not isinstance(node, MappingNode):
             hint = 'write "id:" and "title:" indented under "topic:"'
             self.error(node, f'"topic" must be a mapping, not {_kind(node)}', hint)
@@ -331,7 +344,7 @@ class _FileReader:
     # -- entries
 
     def _read_entry(self, node: Node, number: int) -> None:
-        if id(node) in self._bad_tags:
+        if self.tagged(node):
             return
         if not isinstance(node, MappingNode):
             hint = 'each entry is a mapping starting with "- id: …"; check the indentation'
@@ -352,11 +365,12 @@ class _FileReader:
         ):
             pair = fields.get(name)
             if pair is None:
-                if name in ("questions", "answer") and not self.meant(node, name):
-                    example = "phrasings" if name == "questions" else "the answer"
-                    hint = f'add "{name}:" with {example} in {_LANG_LIST}'
-                    self.error(node, f'{label} has no "{name}"', hint)
-                entry.reported.add((name,))
+                if name in ("questions", "answer"):
+                    entry.reported.add((name,))
+                    if not self.meant(node, name):
+                        example = "phrasings" if name == "questions" else "the answer"
+                        hint = f'add "{name}:" with {example} in {_LANG_LIST}'
+                        self.error(node, f'{label} has no "{name}"', hint)
                 continue
             key, value = pair
             entry.lines[(name,)] = self.source(key)
@@ -379,7 +393,7 @@ class _FileReader:
         entry.answer = self._text_map(node, label, "answer", entry)
 
     def _read_related(self, entry: _RawEntry, node: Node, label: str) -> None:
-        if _is_empty(node):
+        if self.tagged(node) or _is_empty(node):
             return
         if not isinstance(node, SequenceNode):
             example = _scalar_text(node) or "other-entry-id"
@@ -474,6 +488,8 @@ class _FileReader:
         self, node: Node, label: str, what: str, inner: str, entry: _RawEntry | None
     ) -> Iterator[tuple[Lang, Node, Node]]:
         """(lang, key, value) of a language mapping such as `answer:` or `questions:`."""
+        if self.tagged(node):
+            return
         each = "its text" if inner == "text" else inner
         add = f'add "en:", "de:" and "ru:" under "{what}:", each with {each}'
         if _is_empty(node):
@@ -523,6 +539,8 @@ class _FileReader:
     ) -> dict[Lang, tuple[str, ...]]:
         lists: dict[Lang, tuple[str, ...]] = {}
         for lang, _, value in self._languages(node, label, what, f"a list of {item}s", entry):
+            if self.tagged(value):
+                continue
             if _is_empty(value) or (isinstance(value, SequenceNode) and not _items(value)):
                 if required:
                     hint = f'add {item}s as "- …" lines under "{lang}:", or remove "{lang}:"'
@@ -546,8 +564,7 @@ class _FileReader:
 
     def text(self, node: Node, label: str, what: str, empty_hint: str) -> str | None:
         """The text of a scalar; numbers and dates count as typed (`1969` is "1969")."""
-        if id(node) in self._bad_tags:
-            self.damage += 1
+        if self.tagged(node):
             return None
         if isinstance(node, ScalarNode):
             value = str(node.value)
@@ -787,10 +804,13 @@ def _describe_syntax_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, s
         mark = exc.context_mark  # point at the quote that was never closed, not at the end
     if mark is None:
         return 1, f"YAML syntax error: {problem or context}", _SYNTAX_FALLBACK_HINT
-    line, column = mark.line + 1, mark.column + 1
-    where = f"YAML syntax error at column {column}"
     lines = text.splitlines()
-    char = lines[mark.line][mark.column : mark.column + 1] if mark.line < len(lines) else ""
+    row = lines[mark.line] if mark.line < len(lines) else ""
+    column = mark.column
+    if "escape" in problem and "\\" in row[: column + 1]:
+        column = row.rindex("\\", 0, column + 1)  # libyaml points at the backslash, PyYAML after
+    char = row[column : column + 1]
+    line, where = mark.line + 1, f"YAML syntax error at column {column + 1}"
     if char == "\t" or "tab" in problem:
         return line, f"{where}: a tab character", "YAML indents with spaces only; replace the tab"
     if "cannot start any token" in problem:

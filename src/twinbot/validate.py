@@ -366,6 +366,7 @@ _ATTRIBUTE = re.compile(
 )
 _ENTITY = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([A-Za-z][A-Za-z0-9]*));")
 _SPECIAL = re.compile(r"[<&]")
+_SELF_CLOSING = re.compile(r"""(?:^|[\s"'])/\s*$""")
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _SUPPORTED_TAGS = frozenset(
     {
@@ -488,6 +489,8 @@ def _attributes(text: str) -> dict[str, str] | None:
 
 
 def _open(stack: list[str], name: str, raw: str) -> Iterable[tuple[str, str]]:
+    if _SELF_CLOSING.search(raw):
+        return [(f"<{name}/> does not exist in Telegram", f"write <{name}>…</{name}>")]
     attributes = _attributes(raw)
     parent = stack[-1] if stack else None
     stack.append(name)
