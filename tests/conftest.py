@@ -53,3 +53,12 @@ def _no_network(monkeypatch: _pytest.MonkeyPatch) -> None:
 
 
 # --- end of network guard -------------------------------------------------------------------
+
+
+# --- index cache (twinbot ask) ---------------------------------------------------------------
+# Tests never read or write the user's ~/.cache: one fresh cache folder for the whole run.
+import os as _os
+import tempfile as _tempfile
+
+_os.environ["TWINBOT_CACHE_DIR"] = _tempfile.mkdtemp(prefix="twinbot-test-cache-")
+# --- end of index cache -----------------------------------------------------------------------

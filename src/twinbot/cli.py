@@ -19,8 +19,9 @@ from twinbot.errors import TwinbotError
 from twinbot.knowledge import KnowledgeBase
 
 if TYPE_CHECKING:
+    from twinbot.i18n import Catalogs
     from twinbot.matcher import Match
-    from twinbot.responder import Reply
+    from twinbot.responder import Reply, Responder
 
 
 def _add_knowledge_option(parser: argparse.ArgumentParser) -> None:
@@ -239,13 +240,11 @@ def _ask(args: argparse.Namespace) -> int:
 
     from twinbot.i18n import Catalogs
     from twinbot.paths import bundled_knowledge_dir
-    from twinbot.responder import Responder
 
     directory = args.knowledge or _env_path(os.environ.get("TWINBOT_KNOWLEDGE"))
-    knowledge = _load_or_report(directory or bundled_knowledge_dir())
-    if knowledge is None:
+    responder = _ask_responder(directory or bundled_knowledge_dir(), Catalogs.load())
+    if responder is None:
         return 1
-    responder = Responder(knowledge, Catalogs.load())
 
     def answer(question: str) -> str:
         if args.explain:
@@ -277,6 +276,30 @@ def _ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ask_responder(directory: Path, catalogs: Catalogs) -> Responder | None:
+    """A responder over the valid knowledge in *directory*, its index from the cache when
+    this exact knowledge (and code) was indexed before; None after reporting problems."""
+    from twinbot import indexcache
+    from twinbot.responder import Responder
+
+    try:
+        key = indexcache.fingerprint(directory)
+    except OSError:
+        key = None
+    if key is not None:
+        cached = indexcache.load(key)
+        if cached is not None:
+            # Cached only after validation: the same bytes are still valid.
+            return Responder(cached[0], catalogs, cached[1])
+    knowledge = _load_or_report(directory)
+    if knowledge is None:
+        return None
+    responder = Responder(knowledge, catalogs)
+    if key is not None:
+        indexcache.store(key, knowledge, responder.matcher)
+    return responder
+
+
 def _env_path(value: str | None) -> Path | None:
     return Path(value).expanduser() if value else None
 
@@ -296,7 +319,7 @@ def _load_or_report(directory: Path) -> KnowledgeBase | None:
 
 def _plain_reply(reply: Reply, match: Match | None) -> str:
     """A reply as a terminal user reads it: text, then numbered follow-ups."""
-    from twinbot.console import terminal_text
+    from twinbot.terminal import terminal_text
 
     lines = [terminal_text(reply.text)]
     for number, link in enumerate(reply.links, start=1):

@@ -15,20 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import html
 import itertools
 import os
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import replace
-from html.parser import HTMLParser
-from typing import Any, ClassVar, TextIO
+from typing import Any, TextIO
 
 from twinbot.config import Settings
 from twinbot.i18n import Catalogs, negotiate
 from twinbot.knowledge import DEFAULT_LANG, KnowledgeBase, Lang
 from twinbot.responder import Responder
+from twinbot.terminal import terminal_text
 
 #: The fake bot and user; the ids are fixed so saved language choices persist between chats.
 BOT_USER: dict[str, Any] = {
@@ -51,57 +50,6 @@ def locale_language() -> Lang:
         if value:
             return negotiate(value.split(".")[0].split("@")[0]) or DEFAULT_LANG
     return DEFAULT_LANG
-
-
-class _TerminalText(HTMLParser):
-    """Telegram HTML to terminal text: tags dropped (or bold/italic in colour), links shown."""
-
-    _STYLES: ClassVar[dict[str, str]] = {
-        "b": "1",
-        "strong": "1",
-        "i": "3",
-        "em": "3",
-        "u": "4",
-        "ins": "4",
-        "code": "2",
-    }
-
-    def __init__(self, color: bool) -> None:
-        super().__init__(convert_charrefs=True)
-        self._color = color
-        self._parts: list[str] = []
-        self._links: list[tuple[str, int]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self._links.append((dict(attrs).get("href") or "", len(self._parts)))
-        elif self._color and tag in self._STYLES:
-            self._parts.append(f"\033[{self._STYLES[tag]}m")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._links:
-            href, start = self._links.pop()
-            if href and "".join(self._parts[start:]).strip() != href:
-                self._parts.append(f" ({href})")
-        elif self._color and tag in self._STYLES:
-            self._parts.append("\033[0m")
-
-    def handle_data(self, data: str) -> None:
-        self._parts.append(data)
-
-    def text(self) -> str:
-        return "".join(self._parts)
-
-
-def terminal_text(telegram_html: str, *, color: bool = False) -> str:
-    """*telegram_html* as it should read in a terminal."""
-    parser = _TerminalText(color)
-    try:
-        parser.feed(telegram_html)
-        parser.close()
-    except Exception:  # malformed markup: show it rather than nothing
-        return html.unescape(telegram_html)
-    return parser.text()
 
 
 class _LineReader:

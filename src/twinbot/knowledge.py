@@ -56,6 +56,21 @@ class Entry:
         object.__setattr__(self, "answer", _frozen(self.answer))
         object.__setattr__(self, "keywords", _frozen(self.keywords))
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Read-only views don't pickle; rebuild them from plain dicts (the index cache).
+        return (
+            Entry,
+            (
+                self.id,
+                self.topic,
+                dict(self.questions),
+                dict(self.answer),
+                dict(self.keywords),
+                self.related,
+                self.source,
+            ),
+        )
+
     def answer_lang(self, wanted: Lang) -> Lang:
         """The language to answer in: *wanted* if the entry has it, else the first it has."""
         if wanted in self.answer:
@@ -86,6 +101,9 @@ class Topic:
     def __post_init__(self) -> None:
         object.__setattr__(self, "title", _frozen(self.title))
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Topic, (self.id, dict(self.title), self.entry_ids, self.source))
+
     def title_in(self, lang: Lang) -> str:
         """The topic title in *lang*, else in the first language that has one, else the id."""
         for candidate in (lang, *LANGS):
@@ -108,6 +126,9 @@ class KnowledgeBase:
         object.__setattr__(
             self, "_topic_by_id", MappingProxyType({t.id: t for t in self.topics})
         )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (KnowledgeBase, (self.topics, self.entries))
 
     def __len__(self) -> int:
         return len(self.entries)

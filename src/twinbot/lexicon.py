@@ -69,22 +69,23 @@ _DATA = Path(__file__).resolve().parent / "data"
 
 
 @cache
-def _pos_table(lang: Lang) -> dict[str, tuple[float, float, float, float]]:
-    table: dict[str, tuple[float, float, float, float]] = {}
+def _pos_table(lang: Lang) -> dict[str, str]:
+    # Kept as text ("1 9 0 0") and parsed on lookup: loading stays a single dict build.
     path = _DATA / f"pos_{lang}.tsv.gz"
     if not path.is_file():
-        return table
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            word, _, tenths = line.rstrip("\n").partition("\t")
-            values = [int(v) / 10 for v in tenths.split()]
-            if len(values) == 4:
-                table[word] = (values[0], values[1], values[2], values[3])
-    return table
+        return {}
+    with gzip.open(path, "rt", encoding="utf-8") as data:
+        return dict(line.split("\t", 1) for line in data.read().splitlines() if "\t" in line)
 
 
 def pos_odds(word: str, lang: Lang) -> tuple[float, float, float, float] | None:
     """(noun, adjective, verb, other) odds of an English or German word; None if unlisted."""
     if lang == "ru":
         return None
-    return _pos_table(lang).get(word)
+    tenths = _pos_table(lang).get(word)
+    if tenths is None:
+        return None
+    values = [int(v) / 10 for v in tenths.split()]
+    if len(values) != 4:
+        return None
+    return (values[0], values[1], values[2], values[3])

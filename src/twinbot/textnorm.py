@@ -29,13 +29,16 @@ from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import pymorphy3
 import Stemmer
 from rapidfuzz import process as rf_process
 from rapidfuzz.distance import OSA
 
 from twinbot.knowledge import LANGS, Lang
+
+if TYPE_CHECKING:
+    from pymorphy3 import MorphAnalyzer
 from twinbot.lexicon import NOUN_ODDS, pos_odds, zipf
 
 #: Longer messages are cut before matching so one message cannot burn the CPU.
@@ -205,8 +208,11 @@ _RUSSIAN_VERB_ENDINGS = (
 
 
 @lru_cache(maxsize=1)
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
+def _morph() -> MorphAnalyzer:
+    # Imported on first use: English and German questions never pay for the dictionary.
+    from pymorphy3 import MorphAnalyzer
+
+    return MorphAnalyzer()
 
 
 @lru_cache(maxsize=200_000)
@@ -714,7 +720,11 @@ def _analyze_words(
     latin_langs: tuple[Lang, ...],
     readings: Mapping[int, tuple[str, ...]] | None = None,
     fallback_readings: Mapping[int, tuple[str, ...]] | None = None,
+    *,
+    query: bool = False,
 ) -> list[Token]:
+    """Tokens with match keys; for a *query* also part of speech and real-word checks,
+    which only matter for words the index may not know."""
     readings = readings or {}
     fallback_readings = fallback_readings or {}
     # Question words are recognised in their Russian reading ("pochemu" → почему).
@@ -752,7 +762,7 @@ def _analyze_words(
             for option in options:
                 option_keys, option_pos, known = _russian_keys(option)
                 keys.extend(option_keys)
-                if option == options[0]:
+                if query and option == options[0]:
                     # A rare dictionary form is as likely a misspelling of a known word
                     # ("двухсторонних" for "двусторонних"): only common ones are protected.
                     common = zipf(option, "ru") >= REAL_WORD_ZIPF or len(option) < 7
@@ -763,8 +773,10 @@ def _analyze_words(
             # An umlaut or ß marks a German word (or name): no English reading for it.
             german = any(ch in "äöüß" for ch in text)
             keys.extend(stem(text, other) for other in latin_langs if not german or other == "de")
-            pos = latin_pos(word, latin_langs[0])
-            real_word = any(_latin_zipf(text, other) >= REAL_WORD_ZIPF for other in latin_langs)
+            pos = latin_pos(word, latin_langs[0]) if query else NOUN_ODDS
+            real_word = query and any(
+                _latin_zipf(text, other) >= REAL_WORD_ZIPF for other in latin_langs
+            )
         implied = _IMPLIED.get(text)
         if implied is None and word.script is Script.CYRILLIC:
             implied = _IMPLIED.get(russian_word(text)[0])
@@ -923,7 +935,7 @@ def analyze_query(
             fallbacks[index] = latin_to_cyrillic(word.text)[:2]
     stop_lang: Lang = "ru" if guess.translit else (guess.lang or "en")
     latin_langs: tuple[Lang, ...] = ("de", "en") if guess.lang == "de" else ("en", "de")
-    tokens = _analyze_words(words, stop_lang, latin_langs, readings, fallbacks)
+    tokens = _analyze_words(words, stop_lang, latin_langs, readings, fallbacks, query=True)
     known = vocabulary or {}
 
     def foreign_filler(token: Token) -> bool:

@@ -1,0 +1,59 @@
+"""indexcache: the built index is reused for the same knowledge and rebuilt after an edit."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from twinbot import indexcache
+from twinbot.cli import main
+from twinbot.paths import bundled_knowledge_dir
+
+
+@pytest.fixture
+def knowledge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TWINBOT_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "knowledge"
+    shutil.copytree(bundled_knowledge_dir(), folder)
+    return folder
+
+
+def test_ask_stores_and_reuses_the_index(
+    knowledge: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = indexcache.fingerprint(knowledge)
+    assert indexcache.load(key) is None
+    assert main(["ask", "--knowledge", str(knowledge), "motto?"]) == 0
+    cached = indexcache.load(key)
+    assert cached is not None
+    cached_knowledge, matcher = cached
+    assert len(cached_knowledge) > 0 and matcher.match("motto?").best is not None
+    first = capsys.readouterr().out
+    assert main(["ask", "--knowledge", str(knowledge), "motto?"]) == 0
+    assert capsys.readouterr().out == first
+
+
+def test_an_edit_makes_a_new_key(knowledge: Path) -> None:
+    before = indexcache.fingerprint(knowledge)
+    target = knowledge / "conference.yaml"
+    target.write_text(target.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert indexcache.fingerprint(knowledge) != before
+
+
+def test_a_broken_edit_is_reported_not_served_from_the_cache(
+    knowledge: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "--knowledge", str(knowledge), "motto?"]) == 0
+    (knowledge / "conference.yaml").write_text("topic: [\n", encoding="utf-8")
+    assert main(["ask", "--knowledge", str(knowledge), "motto?"]) == 1
+    assert "conference.yaml:" in capsys.readouterr().err
+
+
+def test_an_unreadable_cache_is_ignored(knowledge: Path, tmp_path: Path) -> None:
+    key = indexcache.fingerprint(knowledge)
+    folder = indexcache.cache_dir()
+    folder.mkdir(parents=True)
+    (folder / f"index-{key}.pickle").write_bytes(b"not a pickle")
+    assert indexcache.load(key) is None
