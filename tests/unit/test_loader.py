@@ -379,3 +379,14 @@ def test_no_text_makes_the_loader_raise(
     result = load_knowledge(folder)
     assert all(p.line >= 1 and p.message for p in result.problems)
     assert all("\n" not in str(p) for p in result.problems)
+
+
+def test_the_example_in_the_organisers_guide_is_valid(tmp_path: Path) -> None:
+    guide = (Path(__file__).resolve().parents[2] / "knowledge" / "README.md").read_text()
+    example = guide.split("```yaml\n", 1)[1].split("```", 1)[0]
+    write(tmp_path, "conference.yaml", example)
+    result = load_knowledge(tmp_path)
+    assert result.problems == ()
+    (entry,) = result.knowledge
+    assert set(entry.questions) == set(entry.answer) == {"en", "de", "ru"}
+    assert entry.related == ("conference-motto",)  # an entry the example leaves out
