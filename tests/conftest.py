@@ -2,7 +2,9 @@
 # No test may reach the internet: a connection or name lookup for anything but loopback fails
 # the test loudly instead of hanging, flaking or leaking a request to api.telegram.org.
 import ipaddress as _ipaddress
+import os as _os
 import socket as _socket
+import tempfile as _tempfile
 
 import pytest as _pytest
 
@@ -57,8 +59,5 @@ def _no_network(monkeypatch: _pytest.MonkeyPatch) -> None:
 
 # --- index cache (twinbot ask) ---------------------------------------------------------------
 # Tests never read or write the user's ~/.cache: one fresh cache folder for the whole run.
-import os as _os
-import tempfile as _tempfile
-
 _os.environ["TWINBOT_CACHE_DIR"] = _tempfile.mkdtemp(prefix="twinbot-test-cache-")
 # --- end of index cache -----------------------------------------------------------------------

@@ -123,9 +123,7 @@ class KnowledgeBase:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", MappingProxyType({e.id: e for e in self.entries}))
-        object.__setattr__(
-            self, "_topic_by_id", MappingProxyType({t.id: t for t in self.topics})
-        )
+        object.__setattr__(self, "_topic_by_id", MappingProxyType({t.id: t for t in self.topics}))
 
     def __reduce__(self) -> tuple[object, ...]:
         return (KnowledgeBase, (self.topics, self.entries))

@@ -214,12 +214,12 @@ class Matcher:
                             self._terms[concept]
                         )
         self._names = self._shared_words()
-        self._entries = [_build_entry(phrasings, answer) for phrasings, answer in raw]
-        self._idf = self._inverse_document_frequencies()
-        self._entries = [self._weigh(entry) for entry in self._entries]
+        unweighed = [_build_entry(phrasings, answer) for phrasings, answer in raw]
+        self._idf = self._inverse_document_frequencies(unweighed)
+        self._entries = [self._weigh(entry) for entry in unweighed]
         postings: list[list[int]] = [[] for _ in self._terms]
-        for index, entry in enumerate(self._entries):
-            for term in entry.union.keys() | entry.answer.keys():
+        for index, built in enumerate(self._entries):
+            for term in built.union.keys() | built.answer.keys():
                 postings[term].append(index)
         self._postings = [tuple(p) for p in postings]
         self._common = max(50, int(_COMMON_TERM_SHARE * len(self._entries)))
@@ -261,11 +261,11 @@ class Matcher:
                 seen[word] += 1
         return frozenset(word for word, count in seen.items() if count >= 2)
 
-    def _inverse_document_frequencies(self) -> list[float]:
+    def _inverse_document_frequencies(self, entries: list[_Entry]) -> list[float]:
         """IDF per term over entries, scaled so that a word in no entry would weigh 1.0."""
-        n = max(len(self._entries), 1)
+        n = max(len(entries), 1)
         df = [0] * len(self._terms)
-        for entry in self._entries:
+        for entry in entries:
             for term in entry.union:
                 df[term] += 1
         unseen = math.log(1.0 + (n + 0.5) / 0.5)

@@ -20,7 +20,6 @@ MAX_SUGGESTIONS = 3
 MAX_RELATED = 3
 
 
-
 @dataclass(frozen=True, slots=True)
 class Link:
     """A follow-up the user can pick: an entry and its question in the reply language."""
@@ -92,7 +91,7 @@ class Responder:
     def search(self, text: str, hint: Lang | None = None, limit: int = 10) -> list[Reply]:
         """Answers for the best candidates above the suggestion level (inline mode)."""
         match = self.matcher.match(text, hint)
-        replies = []
+        replies: list[Reply] = []
         for candidate in match.candidates:
             if candidate.score < self.matcher.suggest_threshold or len(replies) >= limit:
                 break

@@ -132,6 +132,8 @@ def tokenize(text: str) -> list[Word]:
 # --------------------------------------------------------------------------- stemming
 
 _STEMMERS = {"en": "english", "de": "german", "ru": "russian"}
+#: The languages written in Latin letters.
+LATIN_LANGS: tuple[Lang, ...] = ("en", "de")
 _BRITISH_ISE = re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations|er|ers)$")
 _UMLAUT_DIGRAPHS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
 
@@ -158,7 +160,8 @@ def fold_latin(word: str) -> str:
 def stem(word: str, lang: Lang) -> str:
     """The folded Snowball stem of a lower-case *word* read as *lang*."""
     if lang == "ru":
-        return _stemmer("ru").stemWord(word.replace("ё", "е")).replace("й", "и")
+        stemmed: str = _stemmer("ru").stemWord(word.replace("ё", "е"))
+        return stemmed.replace("й", "и")
     if lang == "en":
         word = _BRITISH_ISE.sub(r"iz\1", word)
     # German Snowball already maps ä→a and "ae"→a; fold again so both languages agree.
@@ -871,7 +874,7 @@ def guess_language(
             scores["de"] += weight * _OTHER_SCRIPT_ZIPF
             continue
         latin: dict[Lang, float] = {}
-        for lang in ("en", "de"):
+        for lang in LATIN_LANGS:
             value = _latin_zipf(word.text, lang)
             if not value and word.text in vocabulary.get(lang, ()):
                 value = _VOCABULARY_ZIPF
@@ -881,8 +884,8 @@ def guess_language(
         if not ru and options and options[0] in vocabulary.get("ru", ()):
             ru = _VOCABULARY_ZIPF
         ru = max(ru - _TRANSLIT_PENALTY, 1.0) if ru else 1.0
-        for lang in ("en", "de"):
-            scores[lang] += weight * latin[lang]
+        scores["en"] += weight * latin["en"]
+        scores["de"] += weight * latin["de"]
         scores["ru"] += weight * ru
         translit_votes += weight * (ru - max(latin.values()))
     ranked = sorted(LANGS, key=lambda lang: -scores[lang])

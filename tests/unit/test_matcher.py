@@ -48,9 +48,15 @@ def shipped() -> Matcher:
         ("kogda byla konferentsiya v karlsrue", "conference-when-where"),
         ("kakie goroda pervymi stali partnerami", "first-partnership"),
         # names in another language's form
-        ("Mit welcher deutschen Stadt ist Калуга eine Partnerschaft eingegangen?", "first-partnership"),
+        (
+            "Mit welcher deutschen Stadt ist Калуга eine Partnerschaft eingegangen?",
+            "first-partnership",
+        ),
         ("Partner von Moscow", "moscow-partners"),
-        ("Как давно INTAMT ездит на встречи Moskva – Düsseldorf?", "intamt-moscow-duesseldorf-meetings"),
+        (
+            "Как давно INTAMT ездит на встречи Moskva – Düsseldorf?",
+            "intamt-moscow-duesseldorf-meetings",
+        ),
         ("интамт когда появился", "intamt-founded"),
     ],
 )

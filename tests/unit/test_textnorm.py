@@ -112,7 +112,11 @@ def test_cyrillic_to_latin_for_names() -> None:
         ("kogda byla konferentsiya v karlsrue", "ru", True),
         ("pochemu voobshe vazhny partnerstva gorodov", "ru", True),
         # A Cyrillic name inside a German question, an umlaut name inside an English one.
-        ("Mit welcher deutschen Stadt ist Калуга 1969 eine Partnerschaft eingegangen?", "de", False),
+        (
+            "Mit welcher deutschen Stadt ist Калуга 1969 eine Partnerschaft eingegangen?",
+            "de",
+            False,
+        ),
         ("How long has INTAMT been attending meetings between Moskau and Düsseldorf?", "en", False),
         # English names inside a Russian question.
         ("Где прошла 13-я German-Russian Partner Cities Conference?", "ru", False),
