@@ -8,6 +8,8 @@ failed run), 2 usage errors (argparse's own convention).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -212,6 +214,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `twinbot report | head`: the reader left; that's not an error worth a traceback.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
+        return 0
     parser.error(f"unknown command {args.command!r}")
     return 2
 

@@ -20,8 +20,13 @@ from twinbot.paths import bundled_knowledge_dir
 from twinbot.responder import Responder
 from twinbot.validate import load_valid_knowledge
 
-DEV = Path(__file__).resolve().parent.parent / "data" / "eval" / "dev.yaml"
+EVAL = Path(__file__).resolve().parent.parent / "data" / "eval"
+DEV = EVAL / "dev.yaml"
 BAR = 95.0
+#: Our own larger sets (tune.yaml, holdout.yaml: written from the article by someone who
+#: hadn't seen the knowledge base) guard against regressions at the level reached so far;
+#: the dev bar above is the target.
+REGRESSION_FLOOR = 85.0
 TAG = re.compile(r"<[^>]+>")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -41,8 +46,9 @@ def passes(item: dict[str, object], record: dict[str, object]) -> bool:
     return all(any(alt.casefold() in text for alt in group) for group in groups)
 
 
-def test_dev_set_meets_the_bar_in_every_language_and_out_of_domain() -> None:
-    items = yaml.safe_load(DEV.read_text(encoding="utf-8"))
+def rates(path: Path) -> tuple[dict[str, float], list[str]]:
+    """Pass rate per language and for out-of-domain items, and the failures."""
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
     responder = Responder(load_valid_knowledge(bundled_knowledge_dir()), Catalogs.load())
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     failures = []
@@ -54,6 +60,17 @@ def test_dev_set_meets_the_bar_in_every_language_and_out_of_domain() -> None:
         tally[group][1] += 1
         if not ok:
             failures.append(f"{item['q']!r} → {record['entry']}")
-    rates = {group: 100.0 * good / total for group, (good, total) in tally.items()}
-    assert set(rates) == {"en", "de", "ru", "ood"}
-    assert all(rate >= BAR for rate in rates.values()), (rates, failures)
+    return {group: 100.0 * good / total for group, (good, total) in tally.items()}, failures
+
+
+def test_dev_set_meets_the_bar_in_every_language_and_out_of_domain() -> None:
+    found, failures = rates(DEV)
+    assert set(found) == {"en", "de", "ru", "ood"}
+    assert all(rate >= BAR for rate in found.values()), (found, failures)
+
+
+def test_no_regression_on_the_larger_sets() -> None:
+    for name in ("tune.yaml", "holdout.yaml"):
+        found, failures = rates(EVAL / name)
+        overall = sum(found.values()) / len(found)
+        assert overall >= REGRESSION_FLOOR, (name, found, failures)
