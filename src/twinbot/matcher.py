@@ -245,6 +245,11 @@ class Matcher:
             if token.kind is Kind.CONTENT:
                 self._vocabulary[lang].add(token.surface)
                 self._surfaces[_surface_key(token)].update(alternatives)
+                # Stems too, so a misspelt form the phrasings never use ("культры") meets
+                # the stem of the forms they do ("культур").
+                for key in token.keys:
+                    if len(key) >= 5 and not key.startswith("?"):
+                        self._surfaces[key].add(self._terms[key])
                 if lang == "de" and token.script is Script.LATIN and len(token.surface) >= 8:
                     for part in _german_parts(token.surface):
                         part_term = self._term(stem(part, "de"))
@@ -400,6 +405,8 @@ class Matcher:
         or a longer or shorter form of the same stem."""
         if not token.real_word:
             found = self._fuzzy(_surface_key(token))
+            if not found and token.keys and len(token.keys[0]) >= 5:
+                found = self._fuzzy(token.keys[0])
             if found:
                 return found
         found = {self._terms[k]: 1.0 for k in token.fallback_keys if k in self._terms}

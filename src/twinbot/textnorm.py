@@ -555,7 +555,7 @@ dort auch noch nochmal schon denn eigentlich eigtl eig also mal halt eben ja nei
 keine doch nur sehr bitte genau bzw lol ok okay na naja jo gerne eh überhaupt ueberhaupt sag
 sagen erzähl erzähle erzaehl weißt weisst wisst wissen frage kurz irgendwie etwa etwas alle
 alles jede jeder jedes man dazu darüber drüber davon damit daran darum dabei einfach gibt gibts
-gab geben es hey leute digga alter krass son grad gerade irgendwas irgendwer so'n eig
+gab gabs geben es hey leute digga alter krass son grad gerade irgendwas irgendwer so'n eig
 denn dann wieder mehr viel viele ganz echt voll besonders manchmal insgesamt wirklich
 ungefähr ziemlich vielleicht eher immer oft meist meistens zusammen außer ausser art artikel
 text autor laut erwähnt genannt nenne nenn nennen aufzählen aufzählen zähl liste auflisten
@@ -966,7 +966,13 @@ def analyze_query(
 def _function_word_typo(token: Token, lang: Lang, known: Mapping[Lang, Set[str]]) -> Token:
     """A misspelt function or question word ("Kokie" for какие, "wan" for wann) is that
     word, not an unknown noun that would sink the question."""
-    if token.kind is not Kind.CONTENT or token.real_word or not 3 <= len(token.surface) <= 8:
+    if token.kind is not Kind.CONTENT or not 3 <= len(token.surface) <= 8:
+        return token
+    # A real word of the question's own language stays itself ("wan" is English, not
+    # German: in a German question it is "wann").
+    if token.script is Script.CYRILLIC and token.real_word:
+        return token
+    if token.script is Script.LATIN and _latin_zipf(token.surface, lang) >= REAL_WORD_ZIPF:
         return token
     if any(token.surface in words for words in known.values()):
         return token
