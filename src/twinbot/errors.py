@@ -29,7 +29,9 @@ class Problem:
 
     def __str__(self) -> str:
         label = "warning: " if self.severity is Severity.WARNING else ""
-        text = f"{self.file}:{self.line}: {label}{self.message}"
+        # Line 0: the problem is the file or folder itself, not a line in it.
+        where = f"{self.file}:{self.line}" if self.line > 0 else self.file
+        text = f"{where}: {label}{self.message}"
         if self.hint:
             text += f" — {self.hint}"
         return text
