@@ -25,18 +25,20 @@ _ELEMENTS = [
     ('<pre><code class="language-python">', "</code></pre>"),
     ("<blockquote expandable>", "</blockquote>"),
 ]
-_TEXT = st.lists(
-    st.sampled_from(
-        [*list("abc xyz.!?\n\n\n—«»\"'&<>"), "Привет", "😀", "👍🏽", "é", "\u200b", "\t"]
+_TEXT = st.text(
+    # sentence ends, paragraphs, quotes, markup characters, Cyrillic, an emoji outside the BMP
+    # (two UTF-16 units), a combining accent, a zero-width space, a ZWJ, a skin-tone modifier
+    alphabet=st.sampled_from(
+        [*"ab xy.!?\n\n—«»\"'&<>Пр", "😀", "\u0301", "\u200b", "\u200d", "🏽"]
     ),
     max_size=40,
-).map("".join)
+)
 
 
 @st.composite
 def telegram_html(draw: st.DrawFn, depth: int = 0) -> tuple[str, str]:
     """Markup and the text Telegram shows for it."""
-    pieces = draw(st.lists(st.integers(0, 2 if depth < 3 else 0), min_size=1, max_size=6))
+    pieces = draw(st.lists(st.integers(0, 2 if depth < 3 else 0), min_size=1, max_size=4))
     markup, text = [], []
     for kind in pieces:
         if kind == 0:
@@ -58,8 +60,9 @@ def telegram_html(draw: st.DrawFn, depth: int = 0) -> tuple[str, str]:
 # --- properties --------------------------------------------------------------------------------
 
 
-@settings(max_examples=300)
-@given(st.lists(telegram_html(), min_size=1, max_size=8), st.integers(2, 120))
+# No deadline: a slow moment on a busy machine is not a failure of the splitter.
+@settings(max_examples=200, deadline=None)
+@given(st.lists(telegram_html(), min_size=1, max_size=5), st.integers(2, 120))
 @example([("<b>a</b>" * 3, "aaa")], 2)
 def test_parts_fit_join_back_and_are_balanced(documents: list[tuple[str, str]], limit: int) -> None:
     markup = "".join(m for m, _ in documents)
@@ -76,12 +79,14 @@ def test_parts_fit_join_back_and_are_balanced(documents: list[tuple[str, str]], 
         assert all(text_content(part) for part in parts)
 
 
+@settings(deadline=None)
 @given(st.text(max_size=300), st.integers(2, 50))
 def test_arbitrary_text_never_raises_and_keeps_every_character(text: str, limit: int) -> None:
     parts = split_html(text, limit)
     assert "".join(text_content(p) for p in parts) == text_content(text)
 
 
+@settings(deadline=None)
 @given(telegram_html(), st.integers(3, 60))
 def test_truncation_fits_and_stays_balanced(document: tuple[str, str], limit: int) -> None:
     markup, text = document

@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 
 #: Telegram's limit on one message, in UTF-16 code units after entity parsing.
@@ -28,7 +29,7 @@ MESSAGE_LIMIT = 4096
 # A start or end tag; attribute values may be quoted and then contain anything but the quote.
 _TAG = r"<(?P<end>/?)(?P<name>[A-Za-z][A-Za-z0-9-]*)(?:\s(?:[^<>\"']|\"[^\"]*\"|'[^']*')*)?>"
 _ENTITY = r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
-_TOKEN = re.compile(rf"(?P<tag>{_TAG})|(?P<entity>{_ENTITY})|(?P<char>.)", re.DOTALL)
+_TOKEN = re.compile(rf"(?P<tag>{_TAG})|(?P<entity>{_ENTITY})|(?P<run>[^<&]+)|.", re.DOTALL)
 # Elements whose content must stay in one piece: a custom emoji is one picture.
 _ATOMIC = frozenset({"tg-emoji"})
 _SENTENCE_END = frozenset(".!?…")
@@ -37,7 +38,7 @@ _CLOSING = frozenset("\"'»”’)]")
 _JOINERS = frozenset({"\u200d", "\ufe0e", "\ufe0f"})
 
 # Boundary ranks: the higher, the better a place to cut.
-_PARAGRAPH, _LINE, _SENTENCE, _WORD, _ANY = 4, 3, 2, 1, 0
+_PARAGRAPH, _LINE, _SENTENCE, _WORD, _ANY, _POOR = 4, 3, 2, 1, 0, -1
 
 
 def utf16_len(text: str) -> int:
@@ -45,111 +46,129 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
-    raw: str
-    #: The text this token stands for ("" for tags).
-    text: str = ""
-    #: For tags: the lower-case element name, and whether it is an end tag.
-    name: str = ""
-    end: bool = False
+@dataclass(slots=True)
+class _Tokens:
+    """*markup* as a flat list: one item per tag, entity or character of text."""
 
-    @property
-    def is_tag(self) -> bool:
-        return bool(self.name)
+    raw: list[str]
+    #: What each item shows: "" for tags, the decoded character(s) otherwise.
+    text: list[str]
+    #: For the tags: their index -> (lower-case name, is an end tag).
+    tags: dict[int, tuple[str, bool]]
 
 
-def _tokens(markup: str) -> list[_Token]:
-    tokens = []
+def _tokens(markup: str) -> _Tokens:
+    raw: list[str] = []
+    text: list[str] = []
+    tags: dict[int, tuple[str, bool]] = {}
     for found in _TOKEN.finditer(markup):
-        raw = found.group(0)
-        if found.group("tag"):
-            tokens.append(_Token(raw, name=found.group("name").lower(), end=bool(found["end"])))
-        elif found.group("entity"):
-            tokens.append(_Token(raw, html.unescape(raw)))
-        else:
-            tokens.append(_Token(raw, raw))
-    return tokens
+        kind, value = found.lastgroup, found.group(0)
+        if kind == "run":
+            raw.extend(value)
+            text.extend(value)
+            continue
+        if kind == "tag":
+            tags[len(raw)] = (found.group("name").lower(), bool(found.group("end")))
+            text.append("")
+        else:  # an entity, or a stray "<" or "&"
+            text.append(html.unescape(value) if kind == "entity" else value)
+        raw.append(value)
+    return _Tokens(raw, text, tags)
 
 
 def text_content(markup: str) -> str:
     """What Telegram shows of *markup*: the text without tags, entities decoded."""
-    return "".join(token.text for token in _tokens(markup))
+    return "".join(_tokens(markup).text)
 
 
-@dataclass(frozen=True, slots=True)
-class _Cut:
-    #: Cut before this token.
-    index: int
-    #: Text length (UTF-16) before the cut.
-    offset: int
-    rank: int
+@dataclass(slots=True)
+class _Cuts:
+    """Every place the text may be cut, in order (parallel lists)."""
+
+    #: Cut before this token …
+    index: list[int]
+    #: … after this many UTF-16 units of text …
+    offset: list[int]
+    #: … and this is how good a place it is.
+    rank: list[int]
 
 
-def _rank(previous: str, current: str, following: str) -> int:
-    """How good a cut after *current* is; *previous* is the text before it."""
-    if following and (unicodedata.combining(following[0]) or following[0] in _JOINERS):
-        return -1
+def _units(text: str) -> int:
+    if len(text) == 1:
+        return 2 if text > "\uffff" else 1
+    return utf16_len(text)
+
+
+def _rank(text: list[str], characters: list[int], position: int) -> int:
+    """How good a cut after the character at *position* (of the text's characters) is."""
+    current = text[characters[position]]
+    following = text[characters[position + 1]]
+    if unicodedata.combining(following[0]) or following[0] in _JOINERS:
+        return _POOR
     if current == "\n" and following != "\n":
-        return _PARAGRAPH if previous.endswith("\n") else _LINE
-    if current.isspace() and following and not following.isspace():
-        tail = previous.rstrip()
+        before = text[characters[position - 1]] if position else ""
+        return _PARAGRAPH if before == "\n" else _LINE
+    if current.isspace() and not following.isspace():
+        tail = "".join(text[i] for i in characters[max(0, position - 4) : position]).rstrip()
         while tail and tail[-1] in _CLOSING:
             tail = tail[:-1]
         return _SENTENCE if tail and tail[-1] in _SENTENCE_END else _WORD
     return _ANY
 
 
-def _cuts(tokens: list[_Token]) -> list[_Cut]:
-    """Every place the text may be cut, in order; end tags stay with the text they close."""
-    texts = [(i, t.text) for i, t in enumerate(tokens) if not t.is_tag]
-    cuts: list[_Cut] = []
-    atomic_depth = [0] * len(tokens)
+def _cuts(tokens: _Tokens) -> _Cuts:
+    """Every place the text may be cut; end tags stay with the text they close."""
+    raw, text, tags = tokens.raw, tokens.text, tokens.tags
+    # Where an atomic element is open, nothing may be cut.
+    inside = [False] * len(raw)
     depth = 0
-    for i, token in enumerate(tokens):
-        if token.is_tag and token.name in _ATOMIC:
-            depth = max(0, depth - 1) if token.end else depth + 1
-        atomic_depth[i] = depth
+    for index in range(len(raw)):
+        tag = tags.get(index)
+        if tag is not None and tag[0] in _ATOMIC:
+            depth = max(0, depth - 1) if tag[1] else depth + 1
+        inside[index] = depth > 0
+    characters = [i for i in range(len(raw)) if i not in tags and text[i]]
+    cuts = _Cuts([], [], [])
     offset = 0
-    seen: list[str] = []
-    for position, (i, text) in enumerate(texts):
-        offset += utf16_len(text)
-        following = texts[position + 1][1] if position + 1 < len(texts) else ""
-        if not following:
-            break  # after the last character there is nothing to cut off
-        rank = _rank("".join(seen[-3:]), text, following)
-        seen.append(text)
-        index = i + 1
-        while index < len(tokens) and tokens[index].is_tag and tokens[index].end:
+    for position in range(len(characters) - 1):
+        offset += _units(text[characters[position]])
+        index = characters[position] + 1
+        while index in tags and tags[index][1]:  # end tags stay with the text before the cut
             index += 1
-        if atomic_depth[index - 1]:
+        if inside[index - 1]:
             continue
-        cuts.append(_Cut(index, offset, rank))
+        cuts.index.append(index)
+        cuts.offset.append(offset)
+        cuts.rank.append(_rank(text, characters, position))
     return cuts
 
 
-def _choose(cuts: list[_Cut], start: int, limit: int) -> _Cut | None:
-    """The best cut that leaves at most *limit* units after *start*."""
-    window = [c for c in cuts if start < c.offset <= start + limit]
-    if not window:
+def _choose(cuts: _Cuts, start: int, limit: int) -> int | None:
+    """The best cut (its number) that leaves at most *limit* units after *start*."""
+    lo = bisect_right(cuts.offset, start)
+    hi = bisect_right(cuts.offset, start + limit)
+    if lo == hi:
         return None
+    window = range(lo, hi)
     # A good boundary in the second half beats a better one that leaves a tiny part.
-    late = [c for c in window if c.offset - start >= limit // 2 and c.rank >= 0]
-    pool = late or [c for c in window if c.rank >= 0] or window
-    best = max(c.rank for c in pool)
-    return [c for c in pool if c.rank == best][-1]
+    late = [c for c in window if cuts.offset[c] - start >= limit // 2 and cuts.rank[c] > _POOR]
+    pool = late or [c for c in window if cuts.rank[c] > _POOR] or list(window)
+    best = max(cuts.rank[c] for c in pool)
+    return [c for c in pool if cuts.rank[c] == best][-1]
 
 
-def _open_after(tokens: list[_Token], stop: int, stack: list[_Token]) -> list[_Token]:
-    """The open-element stack after tokens[:stop], given the stack before them."""
-    for token in tokens[:stop]:
-        if not token.is_tag:
+def _open_after(tokens: _Tokens, start: int, stop: int, stack: list[int]) -> list[int]:
+    """The open elements (indexes of their start tags) after tokens[start:stop]."""
+    for index in range(start, stop):
+        tag = tokens.tags.get(index)
+        if tag is None:
             continue
-        if not token.end:
-            stack = [*stack, token]
+        name, end = tag
+        if not end:
+            stack = [*stack, index]
             continue
         for depth in range(len(stack) - 1, -1, -1):
-            if stack[depth].name == token.name:
+            if tokens.tags[stack[depth]][0] == name:
                 stack = stack[:depth]
                 break
     return stack
@@ -162,29 +181,33 @@ def split_html(markup: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """
     if limit < 2:
         raise ValueError("limit must leave room for at least one character of any kind")
+    if utf16_len(markup) <= limit:
+        return [markup]  # the text without tags and entities can only be shorter
     tokens = _tokens(markup)
-    total = sum(utf16_len(t.text) for t in tokens)
+    total = utf16_len("".join(tokens.text))
     if total <= limit:
         return [markup]
     cuts = _cuts(tokens)
+    raw = tokens.raw
     parts: list[str] = []
     start_index, start_offset = 0, 0
-    stack: list[_Token] = []
+    stack: list[int] = []
     while total - start_offset > limit:
         cut = _choose(cuts, start_offset, limit)
         if cut is None:  # one indivisible piece longer than the limit: send it as it is
             break
-        end_stack = _open_after(tokens[start_index:], cut.index - start_index, stack)
-        body = "".join(t.raw for t in tokens[start_index : cut.index])
-        closing = "".join(f"</{t.name}>" for t in reversed(end_stack))
-        parts.append("".join(t.raw for t in stack) + body + closing)
-        start_index, start_offset, stack = cut.index, cut.offset, end_stack
-    parts.append("".join(t.raw for t in stack) + "".join(t.raw for t in tokens[start_index:]))
+        index = cuts.index[cut]
+        end_stack = _open_after(tokens, start_index, index, stack)
+        reopen = "".join(raw[i] for i in stack)
+        close = "".join(f"</{tokens.tags[i][0]}>" for i in reversed(end_stack))
+        parts.append(reopen + "".join(raw[start_index:index]) + close)
+        start_index, start_offset, stack = index, cuts.offset[cut], end_stack
+    parts.append("".join(raw[i] for i in stack) + "".join(raw[start_index:]))
     return parts
 
 
 def truncate_html(markup: str, limit: int = MESSAGE_LIMIT) -> str:
     """*markup* cut at a good boundary to fit one message, with "…" where it was cut."""
-    if utf16_len(text_content(markup)) <= limit:
+    if utf16_len(markup) <= limit or utf16_len(text_content(markup)) <= limit:
         return markup
     return split_html(markup, limit - 1)[0] + "…"
