@@ -19,6 +19,7 @@ from typing import Any
 
 from fake_bot_api import BOT, TOKEN, Call, FakeBotApi
 from telegram import Update
+from telegram.request import BaseRequest
 
 from twinbot.bot.app import BotApplication, build_application, serve
 from twinbot.bot.context import Services
@@ -87,13 +88,19 @@ async def running_bot(
     matcher: Matcher | None = None,
     delivery: DeliveryPolicy | None = FAST_DELIVERY,
     throttle: Throttle | None = None,
+    request: BaseRequest | None = None,
     **settings_changes: Any,
 ) -> AsyncIterator[RunningBot]:
-    """Start the bot (polling unless a webhook is configured) and stop it afterwards."""
+    """Start the bot (polling unless a webhook is configured) and stop it afterwards.
+
+    *request* replaces python-telegram-bot's HTTP client, e.g. one with a short read timeout.
+    """
     settings = settings_for(api, data_dir, **settings_changes)
     storage = Storage.open(data_dir)
     services = Services(Responder(knowledge, catalogs(), matcher), storage, LOADED_AT)
-    application = build_application(settings, services, delivery=delivery, throttle=throttle)
+    application = build_application(
+        settings, services, delivery=delivery, throttle=throttle, request=request
+    )
     bot = RunningBot(api, application, storage)
     handle = application.process_update
 

@@ -1,21 +1,28 @@
-"""A fake Telegram Bot API server on 127.0.0.1 for end-to-end tests.
+"""A fake Telegram Bot API server on 127.0.0.1 for end-to-end tests and benchmarks.
 
 Real HTTP on an ephemeral port, so python-telegram-bot's own HTTPXRequest talks to it exactly as
 it would to api.telegram.org (point `base_url` at `server.base_url`). It parses form-encoded
 bodies as python-telegram-bot sends them (nested values JSON-encoded inside form fields), JSON
-and query strings; records every call; serves `getUpdates` from a queue with long polling; and
-can be told to fail the next calls of a method (`fail`) to test error handling.
+and query strings, and records every call with the time it arrived.
+
+`getUpdates` behaves like Telegram's: it returns up to `limit` pending updates with an id of at
+least `offset`, and forgets the ones below `offset` — an update stays pending until a later
+call confirms it, so a bot that stops before confirming gets it again after a restart.
+
+Faults are injected per method (`inject`, or the shortcuts `fail`, `drop`, `delay`, `hold`),
+optionally only for calls matching a predicate: an error response (429 with `retry_after`,
+5xx, 409 Conflict…), a connection closed without a response, a slow response (for read
+timeouts), or a response held until the test releases it.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import queue
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -45,6 +52,8 @@ class Call:
     params: dict[str, Any]
     token: str
     headers: dict[str, str] = field(default_factory=dict)
+    #: `time.monotonic()` when the request arrived.
+    at: float = field(default_factory=time.monotonic)
 
     def markup(self) -> list[list[dict[str, Any]]]:
         """The inline keyboard rows of a sendMessage/editMessageText call."""
@@ -88,14 +97,61 @@ def _parse_body(content_type: str, body: bytes) -> dict[str, Any]:
     return {k: _decode(v) for k, v in parse_qsl(body.decode(), keep_blank_values=True)}
 
 
+# --- faults ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fail:
+    """An error response, e.g. `Fail(429, "Too Many Requests", {"retry_after": 1})`."""
+
+    code: int = 400
+    description: str = "Bad Request"
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Close the connection after reading the request, without any response."""
+
+
+@dataclass(frozen=True)
+class Delay:
+    """Answer normally, but only after *seconds* (longer than the client waits: a timeout)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Answer normally once *release* is set (or after *limit* seconds, as a safety net)."""
+
+    release: threading.Event
+    limit: float = 30.0
+
+
+Fault = Fail | Drop | Delay | Hold
+
+
+@dataclass
+class _Injected:
+    fault: Fault
+    times: int
+    when: Callable[[Call], bool] | None
+
+
 class FakeBotApi:
     """The server; use as a context manager or call start()/stop()."""
 
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
         self.calls: list[Call] = []
-        self._updates: queue.Queue[dict[str, Any]] = queue.Queue()
-        self._failures: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
+        #: When each update was pushed (`time.monotonic()`), by update_id.
+        self.pushed_at: dict[int, float] = {}
+        #: Called (on a server thread) with every successful call after it was answered.
+        self.on_call: Callable[[Call], None] | None = None
+        self._pending: list[dict[str, Any]] = []
+        self._new_update = threading.Condition()
+        self._faults: dict[str, list[_Injected]] = {}
         self._lock = threading.Lock()
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -131,9 +187,28 @@ class FakeBotApi:
 
     def push(self, **update: Any) -> int:
         """Queue one update (e.g. `message={...}`); returns its update_id."""
-        update_id = next(self._update_ids)
-        self._updates.put({"update_id": update_id, **update})
+        with self._new_update:
+            update_id = next(self._update_ids)
+            self._pending.append({"update_id": update_id, **update})
+            self.pushed_at[update_id] = time.monotonic()
+            self._new_update.notify_all()
         return update_id
+
+    def pending(self) -> list[int]:
+        """The ids of updates not yet confirmed by a getUpdates offset."""
+        with self._new_update:
+            return [u["update_id"] for u in self._pending]
+
+    def inject(
+        self,
+        method: str,
+        fault: Fault,
+        times: int = 1,
+        when: Callable[[Call], bool] | None = None,
+    ) -> None:
+        """Let the next *times* calls of *method* (matching *when*) meet *fault*."""
+        with self._lock:
+            self._faults.setdefault(method, []).append(_Injected(fault, times, when))
 
     def fail(
         self,
@@ -141,11 +216,26 @@ class FakeBotApi:
         code: int = 400,
         description: str = "Bad Request",
         times: int = 1,
-        **extra: Any,
+        **parameters: Any,
     ) -> None:
         """Make the next *times* calls of *method* fail with *code* and *description*."""
-        with self._lock:
-            self._failures.setdefault(method, []).extend([(code, description, extra)] * times)
+        self.inject(method, Fail(code, description, parameters), times)
+
+    def drop(self, method: str, times: int = 1) -> None:
+        """Close the connection of the next *times* calls of *method* without a response."""
+        self.inject(method, Drop(), times)
+
+    def delay(self, method: str, seconds: float, times: int = 1) -> None:
+        """Answer the next *times* calls of *method* only after *seconds*."""
+        self.inject(method, Delay(seconds), times)
+
+    def hold(
+        self, method: str, when: Callable[[Call], bool] | None = None, times: int = 1
+    ) -> threading.Event:
+        """Hold the answers to the next matching calls of *method* until the event is set."""
+        release = threading.Event()
+        self.inject(method, Hold(release), times, when)
+        return release
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -162,33 +252,51 @@ class FakeBotApi:
 
     # responses --------------------------------------------------------------------------
 
-    def _result(self, call: Call) -> tuple[int, dict[str, Any]]:
+    def _fault(self, call: Call) -> Fault | None:
         with self._lock:
-            failures = self._failures.get(call.method)
-            failure = failures.pop(0) if failures else None
-        if failure is not None:
-            code, description, extra = failure
-            body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
-            if extra:
-                body["parameters"] = extra
-            return code, body
+            for injected in self._faults.get(call.method, []):
+                if injected.times > 0 and (injected.when is None or injected.when(call)):
+                    injected.times -= 1
+                    return injected.fault
+        return None
+
+    def _result(self, call: Call, fault: Fault | None) -> tuple[int, dict[str, Any]]:
+        if isinstance(fault, Fail):
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": fault.code,
+                "description": fault.description,
+            }
+            if fault.parameters:
+                body["parameters"] = fault.parameters
+            return fault.code, body
+        if isinstance(fault, Delay):
+            time.sleep(fault.seconds)
+        elif isinstance(fault, Hold):
+            fault.release.wait(fault.limit)
         return 200, {"ok": True, "result": self._answer(call)}
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        timeout = min(float(params.get("timeout") or 0), MAX_LONG_POLL)
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        deadline = time.monotonic() + timeout
+        with self._new_update:
+            # Telegram forgets the updates an offset confirms, and only those.
+            self._pending = [u for u in self._pending if u["update_id"] >= offset]
+            while not self._pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return []
+                self._new_update.wait(left)
+            return [dict(u) for u in self._pending[:limit]]
 
     def _answer(self, call: Call) -> Any:
         params = call.params
         if call.method == "getMe":
             return BOT
         if call.method == "getUpdates":
-            timeout = min(float(params.get("timeout") or 0), MAX_LONG_POLL)
-            offset = int(params.get("offset") or 0)
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    update = self._updates.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    return []
-                if update["update_id"] >= offset:
-                    return [update]
+            return self._get_updates(params)
         if call.method in {"sendMessage", "editMessageText"}:
             chat_id = int(params.get("chat_id") or 0)
             message: dict[str, Any] = {
@@ -246,7 +354,11 @@ class FakeBotApi:
                 else:
                     with api._lock:
                         api.calls.append(call)
-                    status, payload = api._result(call)
+                    fault = api._fault(call)
+                    if isinstance(fault, Drop):
+                        self.close_connection = True
+                        return
+                    status, payload = api._result(call, fault)
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(status)
@@ -255,7 +367,9 @@ class FakeBotApi:
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
-                    pass  # the bot gave up on a long poll while shutting down
+                    return  # the bot gave up on a long poll while shutting down
+                if status == 200 and api.on_call is not None:
+                    api.on_call(call)
 
         return Handler
 
