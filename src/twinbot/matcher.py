@@ -122,10 +122,10 @@ _QUESTION_WEIGHT_FLOOR = 0.9
 #: weigh their IDF, at most 1.0).
 _UNKNOWN_WEIGHT = {Pos.NOUN: 1.5, Pos.ADJ: 0.6, Pos.VERB: 0.3, Pos.OTHER: 0.2}
 # Calibration (see _confidence).
-_LOGIT_COVERAGE = 6.15
-_LOGIT_UNKNOWN = -3.19
-_LOGIT_CONCEPT_MISSED = -3.73
-_LOGIT_BIAS = -2.92
+_LOGIT_COVERAGE = 6.67
+_LOGIT_UNKNOWN = -2.8
+_LOGIT_CONCEPT_MISSED = -3.84
+_LOGIT_BIAS = -3.21
 #: A word moving the question to another time ("the *next* conference") weighs this much:
 #: the knowledge base describes one past event.
 _SHIFT_WEIGHT = 2.5
