@@ -42,6 +42,7 @@ from rapidfuzz.distance import OSA
 from twinbot.knowledge import DEFAULT_LANG, LANGS, KnowledgeBase, Lang
 from twinbot.lexicon import zipf
 from twinbot.textnorm import (
+    MAX_MATCH_CHARS,
     QUESTION_CONCEPTS,
     Kind,
     Pos,
@@ -51,6 +52,7 @@ from twinbot.textnorm import (
     analyze,
     analyze_query,
     cyrillic_to_latin,
+    fold,
     fold_latin,
     split_compound,
     stem,
@@ -225,6 +227,7 @@ class Matcher:
         self._common = max(50, int(_COMMON_TERM_SHARE * len(self._entries)))
         self._term_list = list(self._terms)
         self._sorted_terms = sorted(self._terms)
+        self._verbatim = self._verbatim_phrasings(knowledge)
         self._deletes = _delete_index(self._surfaces)
 
     # ------------------------------------------------------------------ index building
@@ -257,6 +260,22 @@ class Matcher:
                         self._surfaces[_fold_surface(part, token.script)].add(part_term)
             groups.append(alternatives)
         return groups
+
+    @staticmethod
+    def _verbatim_phrasings(knowledge: KnowledgeBase) -> dict[str, int]:
+        """Folded phrasing → its entry, for phrasings only one entry uses.
+
+        A question typed exactly as an organiser wrote it is answered by that entry even
+        when it is made only of words that are filler elsewhere ("What can you do?").
+        """
+        owners: dict[str, set[int]] = defaultdict(set)
+        for index, entry in enumerate(knowledge):
+            for phrasings in (*entry.questions.values(), *entry.keywords.values()):
+                for phrasing in phrasings:
+                    folded = fold(phrasing)
+                    if len(folded) >= 3:
+                        owners[folded].add(index)
+        return {text: next(iter(found)) for text, found in owners.items() if len(found) == 1}
 
     def _shared_words(self) -> frozenset[str]:
         """Words used in texts of two or more languages: names ("karlsruhe", "intamt")."""
@@ -310,6 +329,10 @@ class Matcher:
         )
         weighted = [t for t in tokens if t.weight > 0]
         total = sum(t.weight for t in weighted)
+        verbatim = self._verbatim.get(fold(text[:MAX_MATCH_CHARS]))
+        if verbatim is not None:
+            exact = Candidate(self._ids[verbatim], 100.0, text.strip(), 1.0, 1.0)
+            return Match(Outcome.ANSWER, lang, query.lang, (exact,), reading)
         candidates = self._score(weighted, total) if total > 0 else []
         best = candidates[0].score if candidates else 0.0
         if best >= self.answer_threshold:

@@ -55,13 +55,32 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z\u00c0-\u024f]")
 
 
+#: Chat spellings of common words, read as the words ("what can u do" is "what can you do").
+CHAT_SPELLINGS = {
+    # Not "ya", "ty", "r": in Russian typed in Latin letters they are я, ты and р-words.
+    "u": "you",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
+    "thx": "thanks",
+    "wat": "what",
+    "wut": "what",
+    "bc": "because",
+    "cuz": "because",
+    "skoka": "сколько",
+    "скока": "сколько",
+    "скоко": "сколько",
+}
+
+
 def fold(text: str) -> str:
     """Lower-case, accent- and punctuation-free form for comparing phrasings.
 
-    "Städtepartnerschaften?" and "stadtepartnerschaften" fold alike; ё and е too.
+    "Städtepartnerschaften?" and "stadtepartnerschaften" fold alike; ё and е too; chat
+    spellings read as the words they stand for ("u" → "you").
     """
     text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD_TABLE)
-    return " ".join(_NON_WORD.sub(" ", text).split())
+    return " ".join(CHAT_SPELLINGS.get(word, word) for word in _NON_WORD.sub(" ", text).split())
 
 
 def _strip_invisible(text: str) -> str:
@@ -921,6 +940,14 @@ def analyze_query(
     """
     words = tokenize(clean(text))
     guess = guess_language(words, vocabulary, shared)
+    if guess.lang != "ru":
+        # Chat spellings ("u", "pls"), but not in Russian typed in Latin letters ("u" = у).
+        words = [
+            Word(CHAT_SPELLINGS[w.text], w.script, w.capitalized, w.position)
+            if w.text in CHAT_SPELLINGS and w.script is Script.LATIN
+            else w
+            for w in words
+        ]
     readings: dict[int, tuple[str, ...]] = {}
     fallbacks: dict[int, tuple[str, ...]] = {}
     for index, word in enumerate(words):
@@ -972,7 +999,7 @@ def _function_word_typo(token: Token, lang: Lang, known: Mapping[Lang, Set[str]]
     # German: in a German question it is "wann").
     if token.script is Script.CYRILLIC and token.real_word:
         return token
-    if token.script is Script.LATIN and _latin_zipf(token.surface, lang) >= REAL_WORD_ZIPF:
+    if token.script is Script.LATIN and _latin_zipf(token.surface, lang) >= _COMMON_WORD_ZIPF - 0.5:
         return token
     if any(token.surface in words for words in known.values()):
         return token

@@ -156,3 +156,19 @@ def test_index_is_built_from_any_knowledge_base() -> None:
     assert matcher.match("Was fressen Katzen?").lang == "de"
     assert matcher.match("dogs running speed").best.entry_id == "dogs"  # type: ignore[union-attr]
     assert matcher.match("Who won the football world cup?").outcome is not Outcome.ANSWER
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("What can you do?", "about-bot"),  # only words that are filler elsewhere
+        ("what can u do", "about-bot"),  # chat spelling
+        ("kakoj deviz byl u konferencii", "conference-motto"),  # "u" is у here, not "you"
+        ("sooo where was the conference lol", "conference-when-where"),  # elongation
+        ("Seit wan gibt es INTAMT?", "intamt-founded"),  # a misspelt question word
+    ],
+)
+def test_chat_spellings_and_verbatim_phrasings(question: str, entry: str) -> None:
+    match = shipped().match(question)
+    assert match.outcome is Outcome.ANSWER, match.candidates[:3]
+    assert match.best is not None and match.best.entry_id == entry
