@@ -17,15 +17,20 @@ from collections.abc import Iterable
 from typing import TextIO
 
 REDACTED = "[REDACTED]"
-# Anything that looks like a bot token, even one we were not told about.
-_TOKEN_LIKE = re.compile(r"\b[0-9]{5,20}:[A-Za-z0-9_-]{30,}")
+# Anything that looks like a bot token, even one we were not told about — also inside a URL,
+# where it follows "/bot" with no word boundary before it.
+_TOKEN_LIKE = re.compile(r"(?<![0-9])[0-9]{5,20}:[A-Za-z0-9_-]{30,}")
 _QUIET = ("httpx", "httpcore", "hpack", "tornado.access", "apscheduler", "pymorphy3")
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """*text* with every given secret and anything shaped like a bot token replaced."""
+    """*text* with every given secret and anything shaped like a bot token replaced.
+
+    Secrets are matched regardless of case: python-telegram-bot `capitalize()`s error
+    descriptions, so a token Telegram or a proxy echoes back reaches us lower-cased.
+    """
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
+        text = re.sub(re.escape(secret), REDACTED, text, flags=re.IGNORECASE)
     return _TOKEN_LIKE.sub(REDACTED, text)
 
 
