@@ -483,6 +483,7 @@ IMPLIED_CONCEPTS: dict[Lang, dict[str, str]] = {
         "venue": "?where",
         "reason": "?why",
         "reasons": "?why",
+        "purpose": "?why",
         "since": "?howlong",
     },
     "de": {
@@ -496,6 +497,7 @@ IMPLIED_CONCEPTS: dict[Lang, dict[str, str]] = {
         "ort": "?where",
         "grund": "?why",
         "gründe": "?why",
+        "zweck": "?why",
         "seit": "?howlong",
     },
     "ru": {
@@ -505,6 +507,7 @@ IMPLIED_CONCEPTS: dict[Lang, dict[str, str]] = {
         "количество": "?howmany",
         "место": "?where",
         "причина": "?why",
+        "цель": "?why",
     },
 }
 _IMPLIED = {word: c for table in IMPLIED_CONCEPTS.values() for word, c in table.items()}
@@ -561,7 +564,7 @@ im thx theres thats exactly still even ever th st nd rd omg wow cool pretty quit
 more most something anything everything somebody anybody kind sort bit lot lots
 apart whole overall especially particularly approximately roughly basically generally usually
 sometimes often always together article text author mentioned mention besides except
-list enumerate
+list enumerate show give
 """
 _STOP_DE = """
 der die das den dem des ein eine einer eines einem einen und oder aber wenn dann so von vom
@@ -577,7 +580,7 @@ alles jede jeder jedes man dazu darüber drüber davon damit daran darum dabei e
 gab gabs geben es hey leute digga alter krass son grad gerade irgendwas irgendwer so'n eig
 denn dann wieder mehr viel viele ganz echt voll besonders manchmal insgesamt wirklich
 ungefähr ziemlich vielleicht eher immer oft meist meistens zusammen außer ausser art artikel
-text autor laut erwähnt genannt nenne nenn nennen aufzählen aufzählen zähl liste auflisten
+text autor laut erwähnt genannt zeig zeige zeigen gib nenne nenn nennen aufzählen aufzählen zähl liste auflisten
 """
 _STOP_RU = """
 и в во не что он на я с со как а то все всё она так его но да ты к у же вы за бы по только
@@ -592,7 +595,7 @@ _STOP_RU = """
 вообще-то кстати слушай скажи скажите подскажи подскажите расскажи расскажите знаешь знаете
 ок окей хм лол ааа эй чё че вроде просто именно го ый ий ая ое што шо чо че-то ваще вапще
 итоге собственно вместе кроме помимо мнению мнение автора автор статье статья статьи тексте текст
-упоминается говорится сказано перечисли перечислите назови назовите перечислить
+упоминается говорится сказано покажи покажите дай дайте перечисли перечислите назови назовите перечислить
 """
 
 STOPWORDS: dict[Lang, frozenset[str]] = {
