@@ -56,6 +56,7 @@ from twinbot.textnorm import (
     fold_latin,
     split_compound,
     stem,
+    tokenize,
 )
 
 _TAG = re.compile(r"<[^>]+>")
@@ -197,6 +198,14 @@ class Matcher:
         self._terms: dict[str, int] = {}
         self._surfaces: dict[str, set[int]] = defaultdict(set)
         self._vocabulary: dict[Lang, set[str]] = {lang: set() for lang in LANGS}
+        # Words the English texts use too are names or loanwords ("Karlsruhe", "Workshop"):
+        # never split as German compounds (Karl|s|ruhe).
+        self._english_words = frozenset(
+            word.text
+            for entry in knowledge
+            for text in (*entry.questions.get("en", ()), *entry.keywords.get("en", ()))
+            for word in tokenize(text)
+        )
         raw: list[tuple[list[tuple[Lang, str, list[dict[int, float]]]], dict[int, float]]] = []
         for entry in knowledge:
             texts = [(lang, q) for lang, qs in entry.questions.items() for q in qs]
@@ -253,7 +262,12 @@ class Matcher:
                 for key in token.keys:
                     if len(key) >= 5 and not key.startswith("?"):
                         self._surfaces[key].add(self._terms[key])
-                if lang == "de" and token.script is Script.LATIN and len(token.surface) >= 8:
+                if (
+                    lang == "de"
+                    and token.script is Script.LATIN
+                    and len(token.surface) >= 8
+                    and token.surface not in self._english_words
+                ):
                     for part in _german_parts(token.surface):
                         part_term = self._term(stem(part, "de"))
                         alternatives.setdefault(part_term, _COMPOUND_PART_CREDIT)
@@ -394,6 +408,7 @@ class Matcher:
                 and query.lang in ("de", None)
                 and token.script is Script.LATIN
                 and len(token.surface) >= 8
+                and token.surface not in self._english_words
             ):
                 # A known German compound also stands for its parts: "Partnerstädte" meets
                 # the "Städtepartnerkonferenz" of another entry through "Partner" and "Stadt".
