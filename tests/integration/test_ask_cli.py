@@ -50,7 +50,7 @@ def test_json_refusal_is_not_matched_and_says_what_the_bot_knows(
 
 
 def test_json_suggestions(capsys: pytest.CaptureFixture[str]) -> None:
-    _, out, _ = ask(capsys, "--json", "--lang", "de", "Karlsruhe Moskau")
+    _, out, _ = ask(capsys, "--json", "--lang", "de", "INTAMT Hochschulen Kultur Jugend Seminare")
     record = json.loads(out)
     assert record["matched"] is False
     assert 1 <= len(record["suggestions"]) <= 3

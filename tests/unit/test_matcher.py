@@ -98,7 +98,7 @@ def test_nothing_to_match_is_not_found() -> None:
 
 def test_suggestions_between_answer_and_not_found() -> None:
     matcher = shipped()
-    match = matcher.match("Karlsruhe Moskau")  # two known names, no question
+    match = matcher.match("Suhl conference motto seminars")  # a mix of topics
     assert match.outcome is Outcome.SUGGESTIONS, match.candidates[:3]
     assert matcher.suggest_threshold <= match.candidates[0].score < matcher.answer_threshold
 
