@@ -206,6 +206,7 @@ class Matcher:
             for text in (*entry.questions.get("en", ()), *entry.keywords.get("en", ()))
             for word in tokenize(text)
         )
+        self._indexed: dict[tuple[Lang, Kind, str, tuple[str, ...]], dict[int, float]] = {}
         raw: list[tuple[list[tuple[Lang, str, list[dict[int, float]]]], dict[int, float]]] = []
         for entry in knowledge:
             texts = [(lang, q) for lang, qs in entry.questions.items() for q in qs]
@@ -236,6 +237,7 @@ class Matcher:
         self._common = max(50, int(_COMMON_TERM_SHARE * len(self._entries)))
         self._term_list = list(self._terms)
         self._sorted_terms = sorted(self._terms)
+        del self._indexed  # build-time memo only
         self._verbatim = self._verbatim_phrasings(knowledge)
         self._deletes = _delete_index(self._surfaces)
 
@@ -252,6 +254,11 @@ class Matcher:
         groups: list[dict[int, float]] = []
         for token in analyze(text, lang):
             if token.kind is Kind.STOP:
+                continue
+            memo = (lang, token.kind, token.surface, token.keys)
+            seen = self._indexed.get(memo)
+            if seen is not None:
+                groups.append(dict(seen))
                 continue
             alternatives = {self._term(key): 1.0 for key in token.keys}
             if token.kind is Kind.CONTENT:
@@ -272,7 +279,9 @@ class Matcher:
                         part_term = self._term(stem(part, "de"))
                         alternatives.setdefault(part_term, _COMPOUND_PART_CREDIT)
                         self._surfaces[_fold_surface(part, token.script)].add(part_term)
-            groups.append(alternatives)
+            # Words recur across phrasings: their terms are registered once.
+            self._indexed[memo] = alternatives
+            groups.append(dict(alternatives))
         return groups
 
     @staticmethod

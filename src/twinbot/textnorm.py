@@ -93,8 +93,12 @@ def _strip_invisible(text: str) -> str:
 
 def clean(text: str, limit: int = MAX_MATCH_CHARS) -> str:
     """NFKC-normalised text without invisible characters, cut to *limit* characters."""
-    text = unicodedata.normalize("NFKC", text[: limit * 2])
-    return _strip_invisible(text)[:limit]
+    text = text[: limit * 2]
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if not text.isprintable() or "\u0301" in text:
+        text = _strip_invisible(text)
+    return text[:limit]
 
 
 class Script(Enum):
@@ -114,6 +118,7 @@ class Word:
     position: int
 
 
+@lru_cache(maxsize=100_000)
 def _script(token: str) -> Script:
     if token.isdigit():
         return Script.NUMBER
@@ -125,6 +130,8 @@ def _script(token: str) -> Script:
 
 
 _ELONGATED = re.compile(r"(\D)\1{2,}")
+_DIGIT_RUNS = re.compile(r"\d+|\D+")
+_HAS_DIGIT = re.compile(r"\d")
 
 
 def tokenize(text: str) -> list[Word]:
@@ -133,10 +140,12 @@ def tokenize(text: str) -> list[Word]:
     Chat elongations collapse: "sooo" is "so", "hiii" "hi".
     """
     words: list[Word] = []
+    if _ELONGATED.search(text):
+        text = _ELONGATED.sub(r"\1", text)
     for match in _TOKEN.finditer(text):
-        raw = _ELONGATED.sub(r"\1", match.group())
+        raw = match.group()
         # Split digit/letter runs ("13th", "2015г") so numbers stay comparable.
-        for piece in re.findall(r"\d+|\D+", raw):
+        for piece in _DIGIT_RUNS.findall(raw) if _HAS_DIGIT.search(raw) else (raw,):
             lower = piece.casefold()
             script = _script(lower)
             if script is Script.OTHER:
@@ -580,7 +589,8 @@ alles jede jeder jedes man dazu darüber drüber davon damit daran darum dabei e
 gab gabs geben es hey leute digga alter krass son grad gerade irgendwas irgendwer so'n eig
 denn dann wieder mehr viel viele ganz echt voll besonders manchmal insgesamt wirklich
 ungefähr ziemlich vielleicht eher immer oft meist meistens zusammen außer ausser art artikel
-text autor laut erwähnt genannt zeig zeige zeigen gib nenne nenn nennen aufzählen aufzählen zähl liste auflisten
+text autor laut erwähnt genannt zeig zeige zeigen gib nenne nenn nennen aufzählen zähl liste
+auflisten
 """
 _STOP_RU = """
 и в во не что он на я с со как а то все всё она так его но да ты к у же вы за бы по только
@@ -594,8 +604,9 @@ _STOP_RU = """
 которое которые которых короч короче плиз пожалуйста пж пжл пжлст ладно блин типа вообще
 вообще-то кстати слушай скажи скажите подскажи подскажите расскажи расскажите знаешь знаете
 ок окей хм лол ааа эй чё че вроде просто именно го ый ий ая ое што шо чо че-то ваще вапще
-итоге собственно вместе кроме помимо мнению мнение автора автор статье статья статьи тексте текст
-упоминается говорится сказано покажи покажите дай дайте перечисли перечислите назови назовите перечислить
+итоге собственно вместе кроме помимо мнению мнение автора автор статье статья статьи тексте
+текст упоминается говорится сказано покажи покажите дай дайте перечисли перечислите назови
+назовите перечислить
 """
 
 STOPWORDS: dict[Lang, frozenset[str]] = {
@@ -739,6 +750,14 @@ def _russian_keys(word: str) -> tuple[list[str], Odds, bool]:
     return [stem(lemma, "ru")], pos, known
 
 
+@lru_cache(maxsize=200_000)
+def _known_text_token(
+    text: str, script: Script, lang: Lang, latin_langs: tuple[Lang, ...]
+) -> Token:
+    """The token of one word of a knowledge-base text (no question word, no number)."""
+    return _analyze_words([Word(text, script, False, 0)], lang, latin_langs, plain=True)[0]
+
+
 def _analyze_words(
     words: list[Word],
     lang: Lang,
@@ -747,9 +766,25 @@ def _analyze_words(
     fallback_readings: Mapping[int, tuple[str, ...]] | None = None,
     *,
     query: bool = False,
+    plain: bool = False,
 ) -> list[Token]:
     """Tokens with match keys; for a *query* also part of speech and real-word checks,
-    which only matter for words the index may not know."""
+    which only matter for words the index may not know. Knowledge-base text reuses the
+    analysis of each word (`plain` marks that single-word call)."""
+    if not query and not plain and not readings and not fallback_readings:
+        concepts = _question_concepts(words)
+        analysed: list[Token] = []
+        for index, word in enumerate(words):
+            concept = concepts.get(index)
+            if concept == "":
+                continue
+            if concept:
+                analysed.append(Token(word.text, (concept,), Kind.QUESTION, word.script))
+            elif word.script is Script.NUMBER:
+                analysed.append(Token(word.text, (word.text,), Kind.NUMBER, word.script))
+            else:
+                analysed.append(_analysed_text_token(word.text, word.script, lang, latin_langs))
+        return analysed
     readings = readings or {}
     fallback_readings = fallback_readings or {}
     # Question words are recognised in their Russian reading ("pochemu" → почему).
