@@ -783,7 +783,7 @@ def _analyze_words(
             elif word.script is Script.NUMBER:
                 analysed.append(Token(word.text, (word.text,), Kind.NUMBER, word.script))
             else:
-                analysed.append(_analysed_text_token(word.text, word.script, lang, latin_langs))
+                analysed.append(_known_text_token(word.text, word.script, lang, latin_langs))
         return analysed
     readings = readings or {}
     fallback_readings = fallback_readings or {}
