@@ -29,6 +29,7 @@ afterwards, so one Matcher serves concurrent questions.
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -523,7 +524,8 @@ class Matcher:
             for term, gain in common:
                 for entry in self._postings[term]:
                     rough[entry] += gain
-        shortlist = sorted(rough, key=lambda e: (-rough[e], e))[:_SHORTLIST]
+        # The best few without sorting every touched entry (thousands in a large base).
+        shortlist = heapq.nsmallest(_SHORTLIST, rough, key=lambda e: (-rough[e], e))
         unknown = sum(t.weight for t in tokens if not t.terms) / total
         evidence = [self._evidence(entry, tokens, total, unknown) for entry in shortlist]
         # Ranked by coverage, with phrasing fit to prefer the entry whose own phrasing is
