@@ -141,6 +141,8 @@ _FIT_CANDIDATES = 6
 #: (they still count when candidates are scored): keeps the bulk step sublinear.
 _COMMON_TERM_SHARE = 0.1
 _MIN_PREFIX = 6
+#: The longest word typo repair looks at (German compounds are split before that).
+_MAX_TYPO_LENGTH = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,8 +463,12 @@ class Matcher:
         return found or self._prefix(token)
 
     def _fuzzy(self, surface: str) -> dict[int, float]:
-        """Known words within one edit (two for long words), by symmetric deletion."""
-        if len(surface) < 4:
+        """Known words within one edit (two for long words), by symmetric deletion.
+
+        Words longer than any real word are no typos of one: deletions grow with the
+        square of the length, so such "words" are not probed at all.
+        """
+        if not 4 <= len(surface) <= _MAX_TYPO_LENGTH:
             return {}
         limit = 1 if len(surface) < 8 else 2
         probes = {surface}

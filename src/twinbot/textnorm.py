@@ -328,6 +328,7 @@ _TRANSLIT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("f", ("ф",)),
 )
 _VOWELS = frozenset("aeiouy")
+_MAX_TRANSLIT_LENGTH = 40
 # Informal transliteration drops the soft sign: "skolko" is сколько, "bolshe" больше.
 _SOFTENABLE = frozenset("лнтсдрз")
 
@@ -347,6 +348,8 @@ def latin_to_cyrillic(word: str) -> tuple[str, ...]:
     has letters no reading covers.
     """
     word = _plain_latin(word)
+    if len(word) > _MAX_TRANSLIT_LENGTH:
+        return ()  # no Russian word is this long; variants would grow with its square
     segments: list[tuple[str, ...]] = []
     i = 0
     while i < len(word):
@@ -1067,6 +1070,8 @@ def _script_of_lang(lang: Lang) -> Script:
 # --------------------------------------------------------------------------- compounds
 
 _LINKING = ("", "s", "es", "n", "en", "e", "er")
+#: Longer "words" are no compounds (the longest German ones in use stay well below).
+_MAX_COMPOUND_LENGTH = 60
 
 
 # Endings that look like a compound's last part but only derive the word: "Partnerschaft"
@@ -1087,6 +1092,8 @@ def split_compound(word: str, is_known: Callable[[str], bool], min_part: int = 3
     """
     best: list[str] = []
     best_score = 0
+    if len(word) > _MAX_COMPOUND_LENGTH:
+        return best
     for cut in range(4, len(word) - min_part + 1):
         left, right = word[:cut], word[cut:]
         if right in _NOT_A_PART:

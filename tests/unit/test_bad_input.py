@@ -1,9 +1,9 @@
 """Bad input for the matcher, the responder and `twinbot ask`: anything a busy conference chat
 can produce is answered, in valid Telegram HTML, without an exception.
 
-One known problem is recorded here rather than fixed (the matcher is not this suite's to
-change): `test_matching_needs_bounded_memory_for_any_message` shows that a long unknown word
-costs memory and time quadratic in its length (see its xfail reason).
+`test_matching_needs_bounded_memory_for_any_message` guards against a long unknown word
+costing memory and time quadratic in its length (typo repair, transliteration and compound
+splitting now skip words longer than any real word).
 """
 
 from __future__ import annotations
@@ -107,16 +107,6 @@ def test_matching_is_deterministic_and_cut_to_the_limit(text: str) -> None:
 LONG_WORDS = st.text(st.sampled_from(LETTERS), min_size=200, max_size=MAX_MATCH_CHARS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "matcher problem, reported to the lead: Matcher._fuzzy builds every one- and two-letter "
-        "deletion of an unknown word (no length cap), i.e. ~L²/2 strings of length L: a "
-        "500-letter word costs up to ~130 MB and ~0.5 s of CPU on the event loop per message "
-        "(MAX_MATCH_CHARS bounds L but not L²). Remove this marker once long words are capped."
-    ),
-)
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(LONG_WORDS)
 @example("сеадицзухпцхшзз" * 34)
