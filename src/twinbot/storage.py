@@ -12,11 +12,17 @@ when the bot could not answer it, so organisers can fill the gap.
 
 The schema version lives in `PRAGMA user_version`; `_MIGRATIONS[n]` brings version n to n+1.
 Calls are short synchronous statements behind a lock; async callers run them with
-`asyncio.to_thread` so the event loop never waits on the disk. Nothing here knows Telegram.
+`asyncio.to_thread` so the event loop never waits on the disk — except the busiest one: the
+bot logs each question with `queue_question`, which returns at once, and one background thread
+commits the queued questions in batches (a thread hop per question cost a busy bot more CPU
+than answering it). Reads of the log and `close` wait for that queue first, so a process always
+reads its own writes; a crash can lose only the questions queued in its last moments, never a
+committed row. Nothing here knows Telegram.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -28,6 +34,8 @@ from typing import Any
 
 from twinbot.errors import TwinbotError
 from twinbot.knowledge import Lang, is_lang
+
+_log = logging.getLogger(__name__)
 
 DATABASE_NAME = "twinbot.sqlite3"
 #: The outcomes a question can have (the matcher's `Outcome` values).
@@ -83,6 +91,12 @@ class Storage:
         self.path = path
         self._lock = threading.Lock()
         self._languages: dict[int, Lang | None] = {}
+        # Questions waiting for the background writer, and how many it is writing right now.
+        self._queue_changed = threading.Condition()
+        self._queued: list[_QuestionRow] = []
+        self._writing = 0
+        self._closing = False
+        self._writer: threading.Thread | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -102,7 +116,12 @@ class Storage:
         return cls(data_dir / DATABASE_NAME)
 
     def close(self) -> None:
-        """Close the connection (the WAL is checkpointed by SQLite)."""
+        """Write the queued questions, then close the connection (SQLite checkpoints the WAL)."""
+        with self._queue_changed:
+            self._closing = True
+            self._queue_changed.notify_all()
+        if self._writer is not None:
+            self._writer.join()
         with self._lock:
             self._db.close()
 
@@ -130,6 +149,15 @@ class Storage:
         self._languages[user_id] = lang
         return lang
 
+    def cached_language(self, user_id: int) -> tuple[bool, Lang | None]:
+        """(True, choice) when *user_id*'s choice is in memory, else (False, None).
+
+        Lets async callers skip the worker-thread hop `language_of` needs on a miss.
+        """
+        if user_id in self._languages:
+            return True, self._languages[user_id]
+        return False, None
+
     def set_language(self, user_id: int, lang: Lang) -> None:
         """Remember *lang* as *user_id*'s choice."""
         if not is_lang(lang):
@@ -156,19 +184,62 @@ class Storage:
 
         *suggested* is the entry a "did you mean" reply offered first (ignored otherwise).
         """
-        if outcome not in OUTCOMES:
-            raise ValueError(f"unknown outcome {outcome!r}")
-        kept = None if outcome == "answer" else text.strip()[:MAX_LOGGED_TEXT]
-        offered = suggested if outcome == "suggestions" else None
+        row = _question_row(lang, outcome, entry_id, text, suggested, now or datetime.now(UTC))
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO questions (ts, lang, outcome, entry_id, text, suggested) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (_timestamp(now or datetime.now(UTC)), lang, outcome, entry_id, kept, offered),
-            )
+            db.execute(_INSERT_QUESTION, row)
+
+    def queue_question(
+        self,
+        lang: Lang,
+        outcome: str,
+        entry_id: str | None,
+        text: str,
+        *,
+        suggested: str | None = None,
+    ) -> None:
+        """Like `log_question`, but returns at once: a background thread commits it soon.
+
+        Reads of the log and `close` wait until every queued question is written.
+        """
+        row = _question_row(lang, outcome, entry_id, text, suggested, datetime.now(UTC))
+        with self._queue_changed:
+            if self._closing:
+                raise TwinbotError(f"{self.path} is closed; the question was not logged")
+            self._queued.append(row)
+            self._queue_changed.notify_all()
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_queued, name="twinbot-question-log", daemon=True
+                )
+                self._writer.start()
+
+    def _write_queued(self) -> None:
+        """The background writer: every question queued so far in one transaction, repeat."""
+        while True:
+            with self._queue_changed:
+                self._queue_changed.wait_for(lambda: bool(self._queued) or self._closing)
+                if not self._queued:
+                    return  # closing, and nothing left to write
+                batch, self._queued = self._queued, []
+                self._writing = len(batch)
+            try:
+                with self._transaction() as db:
+                    db.executemany(_INSERT_QUESTION, batch)
+            except sqlite3.Error:
+                # The bot keeps answering; the log misses these questions, and says so.
+                _log.exception("could not log %d questions in %s", len(batch), self.path)
+            finally:
+                with self._queue_changed:
+                    self._writing = 0
+                    self._queue_changed.notify_all()
+
+    def _wait_for_queue(self) -> None:
+        with self._queue_changed:
+            self._queue_changed.wait_for(lambda: not self._queued and not self._writing)
 
     def questions(self, *, limit: int = 100) -> list[LoggedQuestion]:
         """The most recent questions, newest first."""
+        self._wait_for_queue()
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM questions ORDER BY id DESC LIMIT ?", (limit,)
@@ -194,6 +265,7 @@ class Storage:
         if unanswered_only:
             clauses.append("outcome != 'answer'")
         where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+        self._wait_for_queue()
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM questions {where}ORDER BY ts, id", values
@@ -227,6 +299,26 @@ class Storage:
 
 
 _COLUMNS = "id, ts, lang, outcome, entry_id, text, suggested"
+_INSERT_QUESTION = (
+    "INSERT INTO questions (ts, lang, outcome, entry_id, text, suggested) VALUES (?, ?, ?, ?, ?, ?)"
+)
+_QuestionRow = tuple[str, Lang, str, str | None, str | None, str | None]
+
+
+def _question_row(
+    lang: Lang,
+    outcome: str,
+    entry_id: str | None,
+    text: str,
+    suggested: str | None,
+    now: datetime,
+) -> _QuestionRow:
+    """The row for one question: its text only when it was not answered."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}")
+    kept = None if outcome == "answer" else text.strip()[:MAX_LOGGED_TEXT]
+    offered = suggested if outcome == "suggestions" else None
+    return (_timestamp(now), lang, outcome, entry_id, kept, offered)
 
 
 def _timestamp(when: datetime) -> str:

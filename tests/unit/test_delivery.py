@@ -89,6 +89,34 @@ async def test_retry_after_is_waited_out() -> None:
     assert call.calls == 3
 
 
+async def test_no_more_requests_in_flight_than_connections() -> None:
+    limiter = RetryingRateLimiter(
+        DeliveryPolicy(overall_per_second=0, transient_delays=(0.05,), connections=2)
+    )
+    running = peak = 0
+    failed_once: set[int] = set()
+
+    async def call(number: int) -> dict[str, Any]:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+        if number % 3 == 0 and number not in failed_once:
+            failed_once.add(number)
+            raise NetworkError("Bad Gateway")  # its pause must not hold a connection
+        return {"message_id": number}
+
+    results = await asyncio.gather(
+        *[
+            limiter.process_request(call, (n,), {}, "sendMessage", {"chat_id": n}, None)
+            for n in range(12)
+        ]
+    )
+    assert results == [{"message_id": n} for n in range(12)]
+    assert peak == 2
+
+
 # --- ordering ----------------------------------------------------------------------------------
 
 

@@ -155,3 +155,53 @@ def test_unwritable_location_is_explained(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(TwinbotError, match="TWINBOT_DATA_DIR"):
         Storage.open(blocker / "data")
+
+
+def test_a_cached_language_is_known_without_the_database(tmp_path: Path) -> None:
+    with Storage.open(tmp_path) as storage:
+        assert storage.cached_language(7) == (False, None)
+        assert storage.language_of(7) is None
+        assert storage.cached_language(7) == (True, None)  # "no choice" is remembered too
+        storage.set_language(7, "ru")
+        assert storage.cached_language(7) == (True, "ru")
+
+
+def test_queued_questions_are_read_back_at_once_and_written_in_batches(tmp_path: Path) -> None:
+    with Storage.open(tmp_path) as storage:
+        threads = [
+            threading.Thread(
+                target=lambda n=n: [
+                    storage.queue_question("de", "not_found", None, f"q{n}-{i}") for i in range(50)
+                ]
+            )
+            for n in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        # this process reads its own writes: nothing queued is missing
+        texts = {q.text for q in storage.questions(limit=1000)}
+        assert texts == {f"q{n}-{i}" for n in range(4) for i in range(50)}
+        storage.queue_question("en", "answer", "conference-dates", "kept out of the log")
+        (latest,) = storage.questions(limit=1)
+        assert (latest.outcome, latest.entry_id, latest.text) == (
+            "answer",
+            "conference-dates",
+            None,
+        )
+        with pytest.raises(ValueError):
+            storage.queue_question("en", "maybe", None, "x")
+
+
+def test_close_writes_what_is_still_queued(tmp_path: Path) -> None:
+    storage = Storage.open(tmp_path)
+    for i in range(200):
+        storage.queue_question("ru", "suggestions", None, f"q{i}", suggested="conference-dates")
+    storage.close()
+    with pytest.raises(TwinbotError):
+        storage.queue_question("ru", "not_found", None, "too late")
+    with Storage.open(tmp_path) as reopened:
+        logged = reopened.questions(limit=1000)
+    assert len(logged) == 200
+    assert {q.suggested for q in logged} == {"conference-dates"}

@@ -178,6 +178,10 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    elif delivery is not None:
+        builder = builder.connection_pool_size(delivery.connections).pool_timeout(
+            delivery.connection_wait
+        )
     if delivery is not None:
         # Stays under Telegram's flood limits (30 msg/s overall, 20/min per group), waits out
         # a 429's retry_after, and retries a reply that failed for a transient reason.

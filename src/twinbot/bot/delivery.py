@@ -54,6 +54,11 @@ class DeliveryPolicy:
     transient_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
     #: How many updates (of different chats) are handled at the same time.
     concurrent_updates: int = 64
+    #: HTTP connections for sending. httpcore looks at every pooled connection on each
+    #: request (a system call or two each), so a few busy connections beat one per chat.
+    connections: int = 4
+    #: How long a send may wait for a free connection before it counts as timed out.
+    connection_wait: float = 30.0
 
 
 class RetryingRateLimiter(AIORateLimiter):
@@ -68,6 +73,9 @@ class RetryingRateLimiter(AIORateLimiter):
             max_retries=policy.retry_after_attempts,
         )
         self._delays = policy.transient_delays
+        # Requests beyond the pool would queue inside httpcore, which rescans its whole queue
+        # on every request; here they wait on a semaphore instead, after any flood-limit wait.
+        self._in_flight = asyncio.Semaphore(policy.connections)
         # python-telegram-bot 22 warns on every 429 that `retry_after` will become a timedelta
         # unless the program opts in to that now; twinbot reads no such periods itself.
         os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -82,10 +90,15 @@ class RetryingRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> JSONResult:
         attempts = len(self._delays) + 1
+
+        async def send(*args: Any, **kwargs: Any) -> JSONResult:
+            async with self._in_flight:
+                return await callback(*args, **kwargs)
+
         for attempt, delay in enumerate((*self._delays, None), start=1):
             try:
                 return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
+                    send, args, kwargs, endpoint, data, rate_limit_args
                 )
             except BadRequest:
                 raise  # Telegram understood and refused: the same request would fail again

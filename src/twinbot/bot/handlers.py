@@ -37,7 +37,9 @@ async def preferred_lang(update: Update, services: Services) -> Lang | None:
     user = update.effective_user
     if user is None:
         return None
-    saved = await asyncio.to_thread(services.storage.language_of, user.id)
+    known, saved = services.storage.cached_language(user.id)
+    if not known:  # the first time this user writes: ask the database, off the event loop
+        saved = await asyncio.to_thread(services.storage.language_of, user.id)
     return saved or negotiate(user.language_code)
 
 
@@ -271,13 +273,9 @@ async def on_text(update: Update, context: BotContext) -> None:
     await _send(message, render.render_reply(reply, tr, services.knowledge))
     # For "did you mean" replies the first suggestion is kept: what the asker probably meant.
     suggested = reply.links[0].entry_id if reply.links and not reply.matched else None
-    await asyncio.to_thread(
-        services.storage.log_question,
-        reply.lang,
-        reply.outcome.value,
-        reply.entry_id,
-        question,
-        suggested=suggested,
+    # Queued, not awaited: the storage's writer commits questions in batches.
+    services.storage.queue_question(
+        reply.lang, reply.outcome.value, reply.entry_id, question, suggested=suggested
     )
 
 
