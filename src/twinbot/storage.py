@@ -37,6 +37,9 @@ from twinbot.knowledge import Lang, is_lang
 
 _log = logging.getLogger(__name__)
 
+#: How long the question writer lets questions gather before it writes them.
+_GATHER_SECONDS = 0.05
+
 DATABASE_NAME = "twinbot.sqlite3"
 #: The outcomes a question can have (the matcher's `Outcome` values).
 OUTCOMES = ("answer", "suggestions", "not_found")
@@ -95,6 +98,7 @@ class Storage:
         self._queue_changed = threading.Condition()
         self._queued: list[_QuestionRow] = []
         self._writing = 0
+        self._readers = 0
         self._closing = False
         self._writer: threading.Thread | None = None
         try:
@@ -206,7 +210,8 @@ class Storage:
             if self._closing:
                 raise TwinbotError(f"{self.path} is closed; the question was not logged")
             self._queued.append(row)
-            self._queue_changed.notify_all()
+            if len(self._queued) == 1:  # the writer sleeps only on an empty queue
+                self._queue_changed.notify_all()
             if self._writer is None:
                 self._writer = threading.Thread(
                     target=self._write_queued, name="twinbot-question-log", daemon=True
@@ -220,6 +225,11 @@ class Storage:
                 self._queue_changed.wait_for(lambda: bool(self._queued) or self._closing)
                 if not self._queued:
                     return  # closing, and nothing left to write
+                # Let a busy bot's questions gather: one wake-up and one transaction for many.
+                # A reader or close() cuts the wait short.
+                self._queue_changed.wait_for(
+                    lambda: self._readers > 0 or self._closing, timeout=_GATHER_SECONDS
+                )
                 batch, self._queued = self._queued, []
                 self._writing = len(batch)
             try:
@@ -235,7 +245,12 @@ class Storage:
 
     def _wait_for_queue(self) -> None:
         with self._queue_changed:
-            self._queue_changed.wait_for(lambda: not self._queued and not self._writing)
+            self._readers += 1
+            self._queue_changed.notify_all()
+            try:
+                self._queue_changed.wait_for(lambda: not self._queued and not self._writing)
+            finally:
+                self._readers -= 1
 
     def questions(self, *, limit: int = 100) -> list[LoggedQuestion]:
         """The most recent questions, newest first."""

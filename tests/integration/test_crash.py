@@ -3,6 +3,7 @@ committed, and the bot starts again on the same data directory."""
 
 from __future__ import annotations
 
+import re
 import signal
 import sqlite3
 import subprocess
@@ -48,6 +49,9 @@ for t in threads:
 """
 
 
+REPORT = re.compile(r"lang [0-9]+ (de|ru|en)|question [0-9]+")
+
+
 @pytest.fixture
 def api() -> Iterator[object]:
     from fake_bot_api import FakeBotApi
@@ -71,12 +75,20 @@ def crash_during_writes(data_dir: Path, reported_at_least: int) -> list[str]:
         if len(reported) >= reported_at_least:
             writer.send_signal(signal.SIGKILL)  # mid-burst: the threads are still writing
             break
-    rest, errors = writer.communicate(timeout=30)
+    # Read on from the same buffered stream the lines came from (communicate() would read
+    # the pipe underneath it and could start in the middle of a line).
+    rest = writer.stdout.read()
+    assert writer.stderr is not None
+    errors = writer.stderr.read()
+    writer.wait(timeout=30)
+    writer.stdout.close()
+    writer.stderr.close()
     assert writer.returncode == -signal.SIGKILL, errors
     # Whole lines already printed when the kill landed were committed too; a line the kill
     # cut short (no newline) proves nothing.
     reported += rest.split("\n")[:-1]
-    return [line for line in reported if line]
+    assert all(REPORT.fullmatch(line) for line in reported), reported
+    return reported
 
 
 @pytest.mark.parametrize("round_size", [50, 400])

@@ -46,7 +46,6 @@ from twinbot.bot.handlers import (
     on_about,
     on_any,
     on_callback,
-    on_flood_check,
     on_help,
     on_inline_query,
     on_language,
@@ -102,10 +101,9 @@ def add_handlers(application: BotApplication) -> None:
     """Register every handler, in the order python-telegram-bot should try them."""
     new_messages = filters.UpdateType.MESSAGE
 
-    # A debug trace of every update, before and independent of the handlers below.
-    application.add_handler(TypeHandler(Update, on_any), group=-2)
-    # Flood control: a user over their limit goes no further (one "slow down" note).
-    application.add_handler(TypeHandler(Update, on_flood_check), group=-1)
+    # Every update first: a debug trace, then flood control — a user over their limit goes no
+    # further (one "slow down" note).
+    application.add_handler(TypeHandler(Update, on_any), group=-1)
 
     # Commands, in private chats and groups; python-telegram-bot already ignores
     # `/help@another_bot`, and edited messages never re-trigger a command.

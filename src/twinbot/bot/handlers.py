@@ -114,20 +114,25 @@ def addressed_text(message: Message, bot_id: int, bot_username: str) -> str | No
     return None
 
 
-# --- tracing -------------------------------------------------------------------------------
+# --- every update: tracing and flood control ------------------------------------------------
 
 
 async def on_any(update: Update, context: BotContext) -> None:
-    """--verbose: one line per update with its kind and chat type, never its text or sender."""
+    """Before every handler: a --verbose trace, then flood control (one handler for both, as
+    it runs for every update)."""
+    if _log.isEnabledFor(logging.DEBUG):
+        _trace(update)
+    await _flood_check(update, context)
+
+
+def _trace(update: Update) -> None:
+    # One line per update with its kind and chat type, never its text or sender.
     kind = next(
         (name for name in ("message", "callback_query", "inline_query") if getattr(update, name)),
         "other",
     )
     chat = update.effective_chat.type if update.effective_chat is not None else "-"
     _log.debug("update %d: %s in %s chat", update.update_id, kind, chat)
-
-
-# --- flood control -------------------------------------------------------------------------
 
 
 def wants_bot(message: Message, bot_id: int, bot_username: str) -> bool:
@@ -149,8 +154,8 @@ def wants_bot(message: Message, bot_id: int, bot_username: str) -> bool:
     return addressed_text(message, bot_id, bot_username) is not None
 
 
-async def on_flood_check(update: Update, context: BotContext) -> None:
-    """Before every handler: drop what a flooding user sends; say "slow down" once per flood.
+async def _flood_check(update: Update, context: BotContext) -> None:
+    """Drop what a flooding user sends (no handler sees it); say "slow down" once per flood.
 
     Only what the bot would answer counts: group chatter never costs anyone anything. Inline
     queries (one per pause in typing) have a bucket of their own and are dropped silently.
