@@ -8,6 +8,9 @@ Three parts, each a python-telegram-bot extension point:
   of times with growing pauses, so a reply the bot owes survives a short outage. A timed-out
   `sendMessage` may in fact have arrived: retrying risks a rare duplicate, which is the better
   failure than a question left unanswered. Requests Telegram refused (400, 403) are not retried.
+  At most `DeliveryPolicy.connections` requests are on the wire at once; the others wait on a
+  semaphore, which is cheap, rather than in httpcore's pool, which rescans its whole queue on
+  every request.
 - `ChatOrderedProcessor`: updates are handled concurrently, but those of one chat strictly in
   the order they arrived. A chat whose reply is being retried, or a group held back by
   Telegram's per-group limit, therefore delays only itself — never the other users.
@@ -62,7 +65,8 @@ class DeliveryPolicy:
 
 
 class RetryingRateLimiter(AIORateLimiter):
-    """`AIORateLimiter` plus bounded retries of transient failures."""
+    """`AIORateLimiter` plus bounded retries of transient failures and a cap on requests
+    in flight."""
 
     def __init__(self, policy: DeliveryPolicy) -> None:
         super().__init__(
