@@ -29,7 +29,7 @@ afterwards, so one Matcher serves concurrent questions.
 from __future__ import annotations
 
 import bisect
-import heapq
+import itertools
 import math
 import re
 from collections import defaultdict
@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz.distance import OSA
 
 from twinbot.knowledge import DEFAULT_LANG, LANGS, KnowledgeBase, Lang
@@ -236,7 +237,13 @@ class Matcher:
         for index, built in enumerate(self._entries):
             for term in built.union.keys() | built.answer.keys():
                 postings[term].append(index)
-        self._postings = [tuple(p) for p in postings]
+        # term t's entries are _postings[_starts[t]:_starts[t + 1]] (one flat array: small
+        # to keep and to load, and numpy adds a term's gain to all its entries at once).
+        self._starts = np.zeros(len(postings) + 1, dtype=np.int64)
+        np.cumsum([len(p) for p in postings], out=self._starts[1:])
+        self._postings = np.fromiter(
+            itertools.chain.from_iterable(postings), dtype=np.int32, count=int(self._starts[-1])
+        )
         self._common = max(50, int(_COMMON_TERM_SHARE * len(self._entries)))
         self._term_list = list(self._terms)
         self._sorted_terms = sorted(self._terms)
@@ -514,24 +521,7 @@ class Matcher:
     # ------------------------------------------------------------------ scoring
 
     def _score(self, tokens: list[_QueryToken], total: float) -> list[Candidate]:
-        # Bulk step: each entry's weighted hits, from the postings of the rarer terms.
-        rough: dict[int, float] = defaultdict(float)
-        common: list[tuple[int, float]] = []
-        for token in tokens:
-            for term, credit in token.terms.items():
-                postings = self._postings[term]
-                if len(postings) > self._common:
-                    common.append((term, token.weight * credit))
-                    continue
-                gain = token.weight * credit
-                for entry in postings:
-                    rough[entry] += gain
-        if not rough:
-            for term, gain in common:
-                for entry in self._postings[term]:
-                    rough[entry] += gain
-        # The best few without sorting every touched entry (thousands in a large base).
-        shortlist = heapq.nsmallest(_SHORTLIST, rough, key=lambda e: (-rough[e], e))
+        shortlist = self._shortlist(tokens)
         unknown = sum(t.weight for t in tokens if not t.terms) / total
         evidence = [self._evidence(entry, tokens, total, unknown) for entry in shortlist]
         # Ranked by coverage, with phrasing fit to prefer the entry whose own phrasing is
@@ -547,6 +537,30 @@ class Matcher:
             )
             for ev in evidence
         ]
+
+    def _shortlist(self, tokens: list[_QueryToken]) -> list[int]:
+        """The entries with the most weighted hits, best first (ties: knowledge-base order)."""
+        # Bulk step over the postings of the rarer terms; the common ones only when no rarer
+        # term is known at all.
+        starts, postings = self._starts, self._postings
+        rough = np.zeros(len(self._entries))
+        rare: list[tuple[int, float]] = []
+        common: list[tuple[int, float]] = []
+        for token in tokens:
+            for term, credit in token.terms.items():
+                size = starts[term + 1] - starts[term]
+                if size:
+                    (common if size > self._common else rare).append((term, token.weight * credit))
+        for term, gain in rare or common:
+            rough[postings[starts[term] : starts[term + 1]]] += gain
+        touched = np.flatnonzero(rough)
+        if len(touched) > _SHORTLIST:
+            # The best few without sorting every touched entry (thousands in a large base).
+            values = rough[touched]
+            cut = len(values) - _SHORTLIST
+            touched = touched[values >= np.partition(values, cut)[cut]]
+        order = np.lexsort((touched, -rough[touched]))[:_SHORTLIST]
+        return [int(entry) for entry in touched[order]]
 
     def _evidence(
         self, index: int, tokens: list[_QueryToken], total: float, unknown: float
