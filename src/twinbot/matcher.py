@@ -29,11 +29,13 @@ afterwards, so one Matcher serves concurrent questions.
 from __future__ import annotations
 
 import bisect
+import gc
 import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -44,21 +46,23 @@ from rapidfuzz.distance import OSA
 from twinbot.knowledge import DEFAULT_LANG, LANGS, KnowledgeBase, Lang
 from twinbot.lexicon import zipf
 from twinbot.textnorm import (
-    MAX_MATCH_CHARS,
     QUESTION_CONCEPTS,
+    QUESTION_WORDS,
     Kind,
     Pos,
     Query,
     Script,
     Token,
-    analyze,
     analyze_query,
     cyrillic_to_latin,
-    fold,
     fold_latin,
+    phrase_key,
+    question_concepts,
+    run_words,
     split_compound,
     stem,
-    tokenize,
+    text_runs,
+    text_token,
 )
 
 _TAG = re.compile(r"<[^>]+>")
@@ -146,22 +150,23 @@ _MIN_PREFIX = 6
 _MAX_TYPO_LENGTH = 30
 
 
-@dataclass(frozen=True, slots=True)
-class _Phrasing:
-    text: str
-    #: term → credit (1.0, or less for a compound's part)
-    terms: dict[int, float]
-    #: term → the token positions ("groups") it stands for, with its credit there
-    groups_of: dict[int, tuple[tuple[int, float], ...]]
-    group_weights: tuple[float, ...]
-    weight_total: float
+_LANG_BITS: dict[Lang, int] = {lang: 1 << number for number, lang in enumerate(LANGS)}
+#: An entry's phrasings (language, text, runs) and answers (language, runs).
+_Scanned = tuple[list[tuple[Lang, str, list[str]]], list[tuple[Lang, list[str]]]]
+#: A run of letters and digits: its tokens' group ids; the group id of each of its words
+#: (-1: a stop word); its words.
+_Run = tuple[tuple[int, ...], tuple[int, ...], tuple[str, ...]]
+#: term → credit pairs one token of a text stands for (its stems; a compound's parts).
+_Group = tuple[tuple[int, float], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    phrasings: tuple[_Phrasing, ...]
-    #: term → which phrasings (indexes) use it
-    phrasings_of: dict[int, tuple[int, ...]]
+    #: Its phrasings (questions, then keywords) and, for each, its tokens' group ids.
+    texts: tuple[str, ...]
+    groups: tuple[tuple[int, ...], ...]
+    #: term → (phrasing number, credit there) for each phrasing using it
+    phrasings_of: dict[int, list[tuple[int, float]]]
     #: term → how well the entry's phrasings and keywords as a whole explain it
     union: dict[int, float]
     #: term → credit, for the words of the answer
@@ -198,43 +203,86 @@ class Matcher:
     suggest_threshold: float = 25.0
 
     def __init__(self, knowledge: KnowledgeBase) -> None:
+        with _gc_paused():
+            self._build(knowledge)
+
+    def _build(self, knowledge: KnowledgeBase) -> None:
         self._ids: list[str] = [e.id for e in knowledge]
         self._terms: dict[str, int] = {}
         self._surfaces: dict[str, set[int]] = defaultdict(set)
         self._vocabulary: dict[Lang, set[str]] = {lang: set() for lang in LANGS}
+        # Each distinct token of the texts becomes one group of alternative terms; a text
+        # is the tuple of its groups' ids. Words recur across texts: analysed once.
+        self._groups: list[_Group] = []
+        # (build-time memo: per language, word → group id; "?" for question concepts)
+        self._group_ids: dict[str, dict[str, int]] = {key: {} for key in (*LANGS, "?")}
+        # Memo of the runs of letters and digits met in texts, per language: run → its
+        # words' group ids, its words, and whether one of them is a question word.
+        self._runs: dict[Lang, dict[str, _Run]] = {lang: {} for lang in LANGS}
+        # (and the runs with a question word ("wann", "how") in them)
+        self._asking: dict[Lang, set[str]] = {lang: set() for lang in LANGS}
+        scanned: list[_Scanned] = [
+            (
+                [
+                    (lang, text, text_runs(text))
+                    for texts in (entry.questions, entry.keywords)
+                    for lang, phrasings in texts.items()
+                    for text in phrasings
+                ],
+                [(lang, text_runs(_TAG.sub(" ", text))) for lang, text in entry.answer.items()],
+            )
+            for entry in knowledge
+        ]
         # Words the English texts use too are names or loanwords ("Karlsruhe", "Workshop"):
         # never split as German compounds (Karl|s|ruhe).
         self._english_words = frozenset(
-            word.text
-            for entry in knowledge
-            for text in (*entry.questions.get("en", ()), *entry.keywords.get("en", ()))
-            for word in tokenize(text)
+            word
+            for run in {
+                run
+                for phrasings, _ in scanned
+                for lang, _, runs in phrasings
+                if lang == "en"
+                for run in runs
+            }
+            for word, _ in run_words(run)
         )
-        self._indexed: dict[tuple[Lang, Kind, str, tuple[str, ...]], dict[int, float]] = {}
-        raw: list[tuple[list[tuple[Lang, str, list[dict[int, float]]]], dict[int, float]]] = []
-        for entry in knowledge:
-            texts = [(lang, q) for lang, qs in entry.questions.items() for q in qs]
-            texts += [(lang, k) for lang, ks in entry.keywords.items() for k in ks]
-            phrasings = [(lang, text, self._index_text(text, lang)) for lang, text in texts]
+        entries: list[_Entry] = []
+        # phrase_key → the (first) entry using that phrasing; the keys several entries use
+        owner_of: dict[str, int] = {}
+        shared_keys: set[str] = set()
+        for index, (phrasings, answers) in enumerate(scanned):
+            indexed = []
+            for lang, text, runs in phrasings:
+                key = phrase_key(runs)
+                if len(key) >= 3 and owner_of.setdefault(key, index) != index:
+                    shared_keys.add(key)
+                groups = self._index_runs(runs, lang)
+                if groups:
+                    indexed.append((lang, text, groups))
             answer: dict[int, float] = {}
-            for lang, text in entry.answer.items():
-                for group in self._index_text(_TAG.sub(" ", text), lang):
-                    for term, credit in group.items():
-                        answer[term] = max(answer.get(term, 0.0), credit)
-            raw.append(([p for p in phrasings if p[2]], answer))
-        for concept, words in QUESTION_CONCEPTS.items():
+            for lang, runs in answers:
+                for group in self._index_runs(runs, lang):
+                    for term, credit in self._groups[group]:
+                        if credit > answer.get(term, 0.0):
+                            answer[term] = credit
+            entries.append(_build_entry(indexed, answer, self._groups))
+        self._entries = entries
+        del self._group_ids, self._runs, self._asking  # build-time memos only
+        for concept, concept_words in QUESTION_CONCEPTS.items():
             if concept in self._terms:
-                for word in words:
+                for word in concept_words:
                     if len(word) >= 5:
                         self._surfaces[_fold_surface(word, _script_of(word))].add(
                             self._terms[concept]
                         )
         self._names = self._shared_words()
-        unweighed = [_build_entry(phrasings, answer) for phrasings, answer in raw]
-        self._idf = self._inverse_document_frequencies(unweighed)
-        self._entries = [self._weigh(entry) for entry in unweighed]
+        self._idf = self._inverse_document_frequencies(entries)
+        # A token's weight in its text: its rarest reading's.
+        self._group_weights = [
+            max((self._idf[term] for term, _ in group), default=0.0) for group in self._groups
+        ]
         postings: list[list[int]] = [[] for _ in self._terms]
-        for index, built in enumerate(self._entries):
+        for index, built in enumerate(entries):
             for term in built.union.keys() | built.answer.keys():
                 postings[term].append(index)
         # term t's entries are _postings[_starts[t]:_starts[t + 1]] (one flat array: small
@@ -244,11 +292,12 @@ class Matcher:
         self._postings = np.fromiter(
             itertools.chain.from_iterable(postings), dtype=np.int32, count=int(self._starts[-1])
         )
-        self._common = max(50, int(_COMMON_TERM_SHARE * len(self._entries)))
+        self._common = max(50, int(_COMMON_TERM_SHARE * len(entries)))
         self._term_list = list(self._terms)
         self._sorted_terms = sorted(self._terms)
-        del self._indexed  # build-time memo only
-        self._verbatim = self._verbatim_phrasings(knowledge)
+        # A question typed exactly as an organiser wrote it is answered by that entry even
+        # when it is made only of words that are filler elsewhere ("What can you do?").
+        self._verbatim = {key: owner for key, owner in owner_of.items() if key not in shared_keys}
         self._deletes = _delete_index(self._surfaces)
 
     # ------------------------------------------------------------------ index building
@@ -259,56 +308,82 @@ class Matcher:
             term = self._terms[key] = len(self._terms)
         return term
 
-    def _index_text(self, text: str, lang: Lang) -> list[dict[int, float]]:
-        """One {term: credit} group per meaningful token of a text of known language."""
-        groups: list[dict[int, float]] = []
-        for token in analyze(text, lang):
+    def _index_runs(self, runs: list[str], lang: Lang) -> list[int]:
+        """The group ids of a text's meaningful tokens, from its runs (`text_runs`)."""
+        memo = self._runs[lang]
+        known = [memo.get(run) or self._new_run(run, lang) for run in runs]
+        if self._asking[lang].isdisjoint(runs):
+            return list(itertools.chain.from_iterable(groups for groups, _, _ in known))
+        # A question word: concepts may span runs ("how many").
+        words = list(itertools.chain.from_iterable(words for _, _, words in known))
+        per_word = list(itertools.chain.from_iterable(groups for _, groups, _ in known))
+        for position, concept in question_concepts(words).items():
+            per_word[position] = self._concept_group(concept) if concept else -1
+        return [group for group in per_word if group >= 0]
+
+    def _new_run(self, run: str, lang: Lang) -> _Run:
+        memo = self._group_ids[lang]
+        words = run_words(run)
+        groups = []
+        for word, script in words:
+            group = memo.get(word)
+            if group is None:
+                group = memo[word] = self._new_group(word, script, lang, None)
+            groups.append(group)
+        lowers = tuple(word for word, _ in words)
+        if not QUESTION_WORDS.isdisjoint(lowers):
+            self._asking[lang].add(run)
+        found = self._runs[lang][run] = (
+            tuple(group for group in groups if group >= 0),
+            tuple(groups),
+            lowers,
+        )
+        return found
+
+    def _concept_group(self, concept: str) -> int:
+        group = self._group_ids["?"].get(concept)
+        if group is None:
+            group = self._group_ids["?"][concept] = self._new_group(
+                concept, Script.OTHER, "en", concept
+            )
+        return group
+
+    def _new_group(self, word: str, script: Script, lang: Lang, concept: str | None) -> int:
+        """Register the terms of a token first met in a text; -1 for a stop word."""
+        if concept:
+            alternatives = {self._term(concept): 1.0}
+        elif script is Script.NUMBER:
+            alternatives = {self._term(word): 1.0}
+        else:
+            token = text_token(word, script, lang)
             if token.kind is Kind.STOP:
-                continue
-            memo = (lang, token.kind, token.surface, token.keys)
-            seen = self._indexed.get(memo)
-            if seen is not None:
-                groups.append(dict(seen))
-                continue
+                return -1
             alternatives = {self._term(key): 1.0 for key in token.keys}
             if token.kind is Kind.CONTENT:
-                self._vocabulary[lang].add(token.surface)
-                self._surfaces[_surface_key(token)].update(alternatives)
-                # Stems too, so a misspelt form the phrasings never use ("культры") meets
-                # the stem of the forms they do ("культур").
-                for key in token.keys:
-                    if len(key) >= 5 and not key.startswith("?"):
-                        self._surfaces[key].add(self._terms[key])
-                if (
-                    lang == "de"
-                    and token.script is Script.LATIN
-                    and len(token.surface) >= 8
-                    and token.surface not in self._english_words
-                ):
-                    for part in _german_parts(token.surface):
-                        part_term = self._term(stem(part, "de"))
-                        alternatives.setdefault(part_term, _COMPOUND_PART_CREDIT)
-                        self._surfaces[_fold_surface(part, token.script)].add(part_term)
-            # Words recur across phrasings: their terms are registered once.
-            self._indexed[memo] = alternatives
-            groups.append(dict(alternatives))
-        return groups
+                self._register_surfaces(token, lang, alternatives)
+        self._groups.append(tuple(alternatives.items()))
+        return len(self._groups) - 1
 
-    @staticmethod
-    def _verbatim_phrasings(knowledge: KnowledgeBase) -> dict[str, int]:
-        """Folded phrasing → its entry, for phrasings only one entry uses.
-
-        A question typed exactly as an organiser wrote it is answered by that entry even
-        when it is made only of words that are filler elsewhere ("What can you do?").
-        """
-        owners: dict[str, set[int]] = defaultdict(set)
-        for index, entry in enumerate(knowledge):
-            for phrasings in (*entry.questions.values(), *entry.keywords.values()):
-                for phrasing in phrasings:
-                    folded = fold(phrasing)
-                    if len(folded) >= 3:
-                        owners[folded].add(index)
-        return {text: next(iter(found)) for text, found in owners.items() if len(found) == 1}
+    def _register_surfaces(self, token: Token, lang: Lang, alternatives: dict[int, float]) -> None:
+        """Make a content word findable by typo repair, and a German compound by its parts
+        (which join *alternatives* with a part's credit)."""
+        self._vocabulary[lang].add(token.surface)
+        self._surfaces[_surface_key(token)].update(alternatives)
+        # Stems too, so a misspelt form the phrasings never use ("культры") meets the stem
+        # of the forms they do ("культур").
+        for key in token.keys:
+            if len(key) >= 5 and not key.startswith("?"):
+                self._surfaces[key].add(self._terms[key])
+        if (
+            lang == "de"
+            and token.script is Script.LATIN
+            and len(token.surface) >= 8
+            and token.surface not in self._english_words
+        ):
+            for part in _german_parts(token.surface):
+                part_term = self._term(stem(part, "de"))
+                alternatives.setdefault(part_term, _COMPOUND_PART_CREDIT)
+                self._surfaces[_fold_surface(part, token.script)].add(part_term)
 
     def _shared_words(self) -> frozenset[str]:
         """Words used in texts of two or more languages: names ("karlsruhe", "intamt")."""
@@ -328,26 +403,6 @@ class Matcher:
         unseen = math.log(1.0 + (n + 0.5) / 0.5)
         return [math.log(1.0 + (n - d + 0.5) / (d + 0.5)) / unseen for d in df]
 
-    def _weigh(self, entry: _Entry) -> _Entry:
-        """The entry with each phrasing's token weights filled in from the IDF."""
-        phrasings = []
-        for phrasing in entry.phrasings:
-            count = len(phrasing.group_weights)
-            weights = [0.0] * count
-            for term, places in phrasing.groups_of.items():
-                for group, _ in places:
-                    weights[group] = max(weights[group], self._idf[term])
-            phrasings.append(
-                _Phrasing(
-                    phrasing.text,
-                    phrasing.terms,
-                    phrasing.groups_of,
-                    tuple(weights),
-                    sum(weights),
-                )
-            )
-        return _Entry(tuple(phrasings), entry.phrasings_of, entry.union, entry.answer)
-
     # ------------------------------------------------------------------ matching
 
     def match(self, text: str, hint: Lang | None = None) -> Match:
@@ -362,7 +417,7 @@ class Matcher:
         )
         weighted = [t for t in tokens if t.weight > 0]
         total = sum(t.weight for t in weighted)
-        verbatim = self._verbatim.get(fold(text[:MAX_MATCH_CHARS]))
+        verbatim = self._verbatim.get(query.phrase)
         if verbatim is not None:
             exact = Candidate(self._ids[verbatim], 100.0, text.strip(), 1.0, 1.0)
             return Match(Outcome.ANSWER, lang, query.lang, (exact,), reading)
@@ -488,8 +543,12 @@ class Matcher:
             )
         best_distance = limit + 1
         best: set[str] = set()
+        deletes = self._deletes
         for probe in probes:
-            for known in self._deletes.get(probe, ()):
+            found = deletes.get(probe)
+            if found is None:
+                continue
+            for known in (found,) if isinstance(found, str) else found:
                 distance = OSA.distance(surface, known, score_cutoff=limit)
                 if distance > limit or distance == 0:
                     continue
@@ -591,11 +650,11 @@ class Matcher:
         hits_of: dict[int, list[float]] = {}
         for position, token in enumerate(tokens):
             for term, credit in token.terms.items():
-                for number in entry.phrasings_of.get(term, ()):
+                for number, phrasing_credit in entry.phrasings_of.get(term, ()):
                     hits = hits_of.get(number)
                     if hits is None:
                         hits = hits_of[number] = [0.0] * len(tokens)
-                    hit = credit * entry.phrasings[number].terms[term]
+                    hit = credit * phrasing_credit
                     if hit > hits[position]:
                         hits[position] = hit
         best_anchor = baseline
@@ -634,22 +693,21 @@ class Matcher:
         recalls.sort(key=lambda item: (-item[0], item[1]))
         best_fit, best_text = 0.0, ""
         for recall, number in recalls[:_FIT_CANDIDATES]:
-            phrasing = entry.phrasings[number]
-            group_hits: dict[int, float] = {}
-            for term, credit in offered.items():
-                for group, group_credit in phrasing.groups_of.get(term, ()):
-                    value = credit * group_credit
-                    if value > group_hits.get(group, 0.0):
-                        group_hits[group] = value
-            weights = phrasing.group_weights
-            precision = (
-                sum(weights[g] * h for g, h in group_hits.items()) / phrasing.weight_total
-                if phrasing.weight_total
-                else 0.0
-            )
+            # Precision: how much of the phrasing's own weight the question's terms explain.
+            explained = weight_total = 0.0
+            for group in entry.groups[number]:
+                weight = self._group_weights[group]
+                weight_total += weight
+                best = 0.0
+                for term, group_credit in self._groups[group]:
+                    value = offered.get(term, 0.0) * group_credit
+                    if value > best:
+                        best = value
+                explained += weight * best
+            precision = explained / weight_total if weight_total else 0.0
             fit = _f_beta(recall, precision)
             if fit > best_fit:
-                best_fit, best_text = fit, phrasing.text
+                best_fit, best_text = fit, entry.texts[number]
         concept_missed = sum(
             t.weight * (1.0 - concept_best.get(i, 0.0))
             for i, t in enumerate(tokens)
@@ -666,44 +724,63 @@ class Matcher:
         )
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while building: the index is millions of
+    small containers without reference cycles, and each collection would traverse all of
+    it again (a third of the build time at 10,000 entries)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _build_entry(
-    phrasings: list[tuple[Lang, str, list[dict[int, float]]]], answer: dict[int, float]
+    phrasings: list[tuple[Lang, str, list[int]]], answer: dict[int, float], groups: list[_Group]
 ) -> _Entry:
-    built: list[_Phrasing] = []
-    phrasings_of: dict[int, list[int]] = defaultdict(list)
-    mentions: dict[int, float] = defaultdict(float)
-    langs_of: dict[int, set[Lang]] = defaultdict(set)
-    per_lang: dict[Lang, int] = defaultdict(int)
-    for number, (lang, text, groups) in enumerate(phrasings):
-        per_lang[lang] += 1
+    phrasings_of: dict[int, list[tuple[int, float]]] = {}
+    mentions: dict[int, float] = {}
+    #: term → bit set of the languages whose phrasings use it
+    langs_of: dict[int, int] = {}
+    per_lang = dict.fromkeys(_LANG_BITS.values(), 0)
+    for number, (lang, _, ids) in enumerate(phrasings):
+        bit = _LANG_BITS[lang]
+        per_lang[bit] += 1
         terms: dict[int, float] = {}
-        groups_of: dict[int, list[tuple[int, float]]] = defaultdict(list)
-        for position, group in enumerate(groups):
-            for term, credit in group.items():
-                terms[term] = max(terms.get(term, 0.0), credit)
-                groups_of[term].append((position, credit))
+        for group in ids:
+            for term, credit in groups[group]:
+                if credit > terms.get(term, 0.0):
+                    terms[term] = credit
         for term, credit in terms.items():
-            phrasings_of[term].append(number)
-            mentions[term] += credit
-            langs_of[term].add(lang)
-        built.append(
-            _Phrasing(
-                text,
-                terms,
-                {t: tuple(places) for t, places in groups_of.items()},
-                (0.0,) * len(groups),
-                0.0,
-            )
-        )
+            uses = phrasings_of.get(term)
+            if uses is None:
+                phrasings_of[term] = [(number, credit)]
+                mentions[term] = credit
+                langs_of[term] = bit
+            else:
+                uses.append((number, credit))
+                mentions[term] += credit
+                langs_of[term] |= bit
     # A term the entry's phrasings keep using is what the entry is about ("Konferenz" for
     # the conference entry), a term one phrasing mentions in passing explains less.
+    en, de, ru = (per_lang[_LANG_BITS[lang]] for lang in ("en", "de", "ru"))
+    phrasings_in = [0, en, de, en + de, ru, en + ru, de + ru, en + de + ru]
     union = {}
     for term, count in mentions.items():
-        share = count / sum(per_lang[lang] for lang in langs_of[term])
+        share = count / phrasings_in[langs_of[term]]
         union[term] = min(1.0, count) * (
             1.0 - _PERIPHERAL_DISCOUNT + _PERIPHERAL_DISCOUNT * math.sqrt(min(1.0, share))
         )
-    return _Entry(tuple(built), {t: tuple(n) for t, n in phrasings_of.items()}, union, answer)
+    return _Entry(
+        tuple(text for _, text, _ in phrasings),
+        tuple(tuple(ids) for _, _, ids in phrasings),
+        phrasings_of,
+        union,
+        answer,
+    )
 
 
 def _f_beta(recall: float, precision: float) -> float:
@@ -732,16 +809,25 @@ def _confidence(ev: _Evidence) -> float:
     return 100.0 / (1.0 + math.exp(-z))
 
 
-def _delete_index(surfaces: dict[str, set[int]]) -> dict[str, list[str]]:
-    """Symmetric-delete index: every surface form, and it with one letter removed → forms."""
-    index: dict[str, list[str]] = defaultdict(list)
+def _delete_index(surfaces: Iterable[str]) -> dict[str, str | list[str]]:
+    """Symmetric-delete index: every surface form, and it with one letter removed → forms
+    (one form as a plain string: most keys have only one)."""
+    index: dict[str, str | list[str]] = {}
+    get = index.get
     for surface in surfaces:
         if len(surface) < 4:
             continue
-        index[surface].append(surface)
-        for cut in range(len(surface)):
-            index[surface[:cut] + surface[cut + 1 :]].append(surface)
-    return dict(index)
+        keys = {surface[:cut] + surface[cut + 1 :] for cut in range(len(surface))}
+        keys.add(surface)
+        for key in keys:
+            found = get(key)
+            if found is None:
+                index[key] = surface
+            elif isinstance(found, str):
+                index[key] = [found, surface]
+            else:
+                found.append(surface)
+    return index
 
 
 def _fold_surface(word: str, script: Script) -> str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -46,7 +46,20 @@ MAX_MATCH_CHARS = 500
 
 # --------------------------------------------------------------------------- cleaning
 
-_FOLD_TABLE = str.maketrans({"ё": "е", "ß": "ss", "ä": "a", "ö": "o", "ü": "u"})
+_FOLDED = (("ё", "е"), ("ß", "ss"), ("ä", "a"), ("ö", "o"), ("ü", "u"))
+
+
+def _fold_chars(text: str) -> str:
+    """ё → е, ß → ss, umlauts → their vowels (replace() calls: str.translate with a
+    mapping is several times slower, and this runs for every word indexed)."""
+    if text.isascii():
+        return text
+    for char, folded in _FOLDED:
+        if char in text:
+            text = text.replace(char, folded)
+    return text
+
+
 _NON_WORD = re.compile(r"[^\w]+|_+")
 # Letters (any script) and digits; everything else separates tokens. Combining marks are
 # removed by NFKD+strip below before this runs on Latin text.
@@ -79,7 +92,7 @@ def fold(text: str) -> str:
     "Städtepartnerschaften?" and "stadtepartnerschaften" fold alike; ё and е too; chat
     spellings read as the words they stand for ("u" → "you").
     """
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD_TABLE)
+    text = _fold_chars(unicodedata.normalize("NFKC", text).casefold())
     return " ".join(CHAT_SPELLINGS.get(word, word) for word in _NON_WORD.sub(" ", text).split())
 
 
@@ -134,27 +147,80 @@ _DIGIT_RUNS = re.compile(r"\d+|\D+")
 _HAS_DIGIT = re.compile(r"\d")
 
 
+_DROPPED_LETTERS = frozenset({"s", "t", "d"})
+#: One run of letters and digits → its words as (lower-case text, script, capitalised).
+_PIECES: dict[str, tuple[tuple[str, Script, bool], ...]] = {}
+
+
+def _pieces(raw: str) -> tuple[tuple[str, Script, bool], ...]:
+    found = _PIECES.get(raw)
+    if found is not None:
+        return found
+    pieces: list[tuple[str, Script, bool]] = []
+    text = _ELONGATED.sub(r"\1", raw)
+    # Split digit/letter runs ("13th", "2015г") so numbers stay comparable.
+    for piece in _DIGIT_RUNS.findall(text) if _HAS_DIGIT.search(text) else (text,):
+        lower = piece.casefold()
+        script = _script(lower)
+        if script is Script.OTHER:
+            continue
+        if script is Script.NUMBER:
+            lower = str(int(lower)) if len(lower) < 12 else lower
+        pieces.append((lower, script, piece[:1].isupper()))
+    found = tuple(pieces)
+    if len(_PIECES) < 200_000:
+        _PIECES[raw] = found
+    return found
+
+
+def _scan(text: str) -> list[tuple[str, Script, bool]]:
+    # (Chat elongations collapse inside each run: `_pieces`.)
+    words: list[tuple[str, Script, bool]] = []
+    for raw in _TOKEN.findall(text):
+        words.extend(_pieces(raw))
+    return words
+
+
 def tokenize(text: str) -> list[Word]:
     """Words of *text*: letters and digits; "13-я" gives "13" and "я", "what's" "what".
 
     Chat elongations collapse: "sooo" is "so", "hiii" "hi".
     """
-    words: list[Word] = []
-    if _ELONGATED.search(text):
-        text = _ELONGATED.sub(r"\1", text)
-    for match in _TOKEN.finditer(text):
-        raw = match.group()
-        # Split digit/letter runs ("13th", "2015г") so numbers stay comparable.
-        for piece in _DIGIT_RUNS.findall(raw) if _HAS_DIGIT.search(raw) else (raw,):
-            lower = piece.casefold()
-            script = _script(lower)
-            if script is Script.OTHER:
-                continue
-            if script is Script.NUMBER:
-                lower = str(int(lower)) if len(lower) < 12 else lower
-            words.append(Word(lower, script, piece[:1].isupper(), len(words)))
     # "what's" / "partnerships'" leave a bare "s"; "d'" etc. likewise: drop them.
-    return [w for w in words if not (w.script is Script.LATIN and w.text in {"s", "t", "d"})]
+    return [
+        Word(lower, script, capitalized, position)
+        for position, (lower, script, capitalized) in enumerate(_scan(text))
+        if not (script is Script.LATIN and lower in _DROPPED_LETTERS)
+    ]
+
+
+def text_runs(text: str) -> list[str]:
+    """The runs of letters and digits of a knowledge-base text; `run_words` splits each
+    into the words `tokenize` would find."""
+    return _TOKEN.findall(clean(text, limit=len(text) + 1))
+
+
+@lru_cache(maxsize=200_000)
+def run_words(run: str) -> tuple[tuple[str, Script], ...]:
+    """The words of one run of letters and digits, as (lower-case text, script)."""
+    return tuple(
+        (lower, script)
+        for lower, script, _ in _pieces(run)
+        if not (script is Script.LATIN and lower in _DROPPED_LETTERS)
+    )
+
+
+_CHAT_WORDS = frozenset(CHAT_SPELLINGS)
+
+
+def phrase_key(runs: list[str]) -> str:
+    """The runs of letters and digits of a text → the form two texts share when they are
+    the same question: lower case, ё/е, ß/ss and umlauts folded, chat spellings read
+    ("u" → "you")."""
+    key = _fold_chars(" ".join(runs).casefold())
+    if not _CHAT_WORDS.isdisjoint(words := key.split()):
+        key = " ".join(CHAT_SPELLINGS.get(word, word) for word in words)
+    return key
 
 
 # --------------------------------------------------------------------------- stemming
@@ -173,7 +239,7 @@ def _stemmer(lang: Lang) -> Stemmer.Stemmer:
 
 def fold_latin(word: str) -> str:
     """Latin folding so Düsseldorf, Duesseldorf and Dusseldorf meet: ä/ae → a, ß → ss…"""
-    word = word.translate(_FOLD_TABLE)
+    word = _fold_chars(word)
     if not word.isascii():
         word = "".join(
             ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch)
@@ -727,17 +793,26 @@ class Token:
     focus: bool = False
 
 
-def _question_concepts(words: list[Word]) -> dict[int, str]:
-    """Positions of question words (and two-word openers) → their concept."""
+#: Words that are or begin a question concept.
+QUESTION_WORDS = frozenset(_CONCEPT_OF) | {first for first, _ in _PAIR_CONCEPTS}
+
+
+def question_concepts(words: Sequence[str]) -> dict[int, str]:
+    """Positions of question words (and two-word openers) → their concept; "" marks the
+    second word of an opener (consumed by it)."""
     found: dict[int, str] = {}
+    if QUESTION_WORDS.isdisjoint(words):
+        return found
     for index, word in enumerate(words):
-        nxt = words[index + 1].text if index + 1 < len(words) else ""
-        pair = _PAIR_CONCEPTS.get((word.text, nxt))
+        # (A pair's second word never begins another pair.)
+        if word not in QUESTION_WORDS or index in found:
+            continue
+        pair = _PAIR_CONCEPTS.get((word, words[index + 1] if index + 1 < len(words) else ""))
         if pair:
             found[index] = pair
             found[index + 1] = ""  # consumed by the pair
-        elif index not in found and word.text in _CONCEPT_OF:
-            found[index] = _CONCEPT_OF[word.text]
+        elif word in _CONCEPT_OF:
+            found[index] = _CONCEPT_OF[word]
     return found
 
 
@@ -746,6 +821,11 @@ def analyze(text: str, lang: Lang) -> list[Token]:
     words = tokenize(clean(text, limit=len(text) + 1))
     latin_langs: tuple[Lang, ...] = (lang,) if lang != "ru" else ("en", "de")
     return _analyze_words(words, lang, latin_langs)
+
+
+def text_token(word: str, script: Script, lang: Lang) -> Token:
+    """The token of one word (no question word, no number) of a text in *lang*."""
+    return _known_text_token(word, script, lang, ("en", "de") if lang == "ru" else (lang,))
 
 
 def _russian_keys(word: str) -> tuple[list[str], Odds, bool]:
@@ -775,7 +855,7 @@ def _analyze_words(
     which only matter for words the index may not know. Knowledge-base text reuses the
     analysis of each word (`plain` marks that single-word call)."""
     if not query and not plain and not readings and not fallback_readings:
-        concepts = _question_concepts(words)
+        concepts = question_concepts([word.text for word in words])
         analysed: list[Token] = []
         for index, word in enumerate(words):
             concept = concepts.get(index)
@@ -795,7 +875,7 @@ def _analyze_words(
         Word(readings[i][0], Script.CYRILLIC, w.capitalized, w.position) if i in readings else w
         for i, w in enumerate(words)
     ]
-    concepts = _question_concepts(read)
+    concepts = question_concepts([word.text for word in read])
     stops = STOPWORDS[lang]
     tokens: list[Token] = []
     for index, word in enumerate(read):
@@ -965,6 +1045,8 @@ class Query:
     lang: Lang | None
     translit: bool
     tokens: tuple[Token, ...]
+    #: `phrase_key` of the text as typed: equal to a phrasing's when it is that phrasing.
+    phrase: str = ""
 
 
 def analyze_query(
@@ -979,7 +1061,9 @@ def analyze_query(
     English or German question that is neither an English nor a German word ("Moskva")
     gets its Russian readings as fallback keys.
     """
-    words = tokenize(clean(text))
+    cleaned = clean(text)
+    words = tokenize(cleaned)
+    phrase = phrase_key(_TOKEN.findall(cleaned))
     guess = guess_language(words, vocabulary, shared)
     if guess.lang != "ru":
         # Chat spellings ("u", "pls"), but not in Russian typed in Latin letters ("u" = у).
@@ -1028,7 +1112,7 @@ def analyze_query(
 
     tokens = [Token(t.surface, (), Kind.STOP, t.script) if foreign_filler(t) else t for t in tokens]
     tokens = [_function_word_typo(t, stop_lang, known) for t in tokens]
-    return Query(text, guess.lang, guess.translit, tuple(tokens))
+    return Query(text, guess.lang, guess.translit, tuple(tokens), phrase)
 
 
 def _function_word_typo(token: Token, lang: Lang, known: Mapping[Lang, Set[str]]) -> Token:
@@ -1090,27 +1174,41 @@ def split_compound(word: str, is_known: Callable[[str], bool], min_part: int = 3
     -n, -en…), the right part recursively once; prefers the split with the longest parts.
     The head must have at least four letters ("Tag|ungsort" is no split).
     """
+    if len(word) > _MAX_COMPOUND_LENGTH:
+        return []
+    return _split_compound(word, is_known, min_part, {})
+
+
+def _split_compound(
+    word: str, is_known: Callable[[str], bool], min_part: int, tails: dict[str, list[str]]
+) -> list[str]:
+    # *tails*: the splits of the word's suffixes found so far (each cut recurses into one).
     best: list[str] = []
     best_score = 0
-    if len(word) > _MAX_COMPOUND_LENGTH:
-        return best
     for cut in range(4, len(word) - min_part + 1):
         left, right = word[:cut], word[cut:]
         if right in _NOT_A_PART:
             continue
+        # Heads first: most cuts of most words have no known head (and the tail's split
+        # costs more).
+        heads = [
+            left[: len(left) - len(linking)] if linking else left
+            for linking in _LINKING
+            if not linking or left.endswith(linking)
+        ]
+        heads = [head for head in heads if len(head) >= 4 and is_known(stem(head, "de"))]
+        if not heads:
+            continue
         right_parts = [right] if is_known(stem(right, "de")) else []
         if not right_parts and len(right) >= 4 + min_part and len(right) < 30:
-            right_parts = split_compound(right, is_known, min_part)
+            right_parts = tails.get(right, [])
+            if right not in tails:
+                right_parts = tails[right] = _split_compound(right, is_known, min_part, tails)
             if len(right_parts) > 2:
                 right_parts = []
         if not right_parts:
             continue
-        for linking in _LINKING:
-            if linking and not left.endswith(linking):
-                continue
-            head = left[: len(left) - len(linking)] if linking else left
-            if len(head) < 4 or not is_known(stem(head, "de")):
-                continue
+        for head in heads:
             parts = [head, *right_parts]
             score = min(len(p) for p in parts)
             if score > best_score:
