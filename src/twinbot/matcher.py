@@ -34,7 +34,7 @@ import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -162,11 +162,18 @@ _Group = tuple[tuple[int, float], ...]
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    #: Its phrasings (questions, then keywords) and, for each, its tokens' group ids.
+    #: Its phrasings (questions, then keywords); phrasing n's tokens' group ids are
+    #: group_ids[starts[n]:starts[n + 1]]. (One flat tuple, and bytes below: an index has
+    #: millions of these, and a container for each would cost the garbage collector.)
     texts: tuple[str, ...]
-    groups: tuple[tuple[int, ...], ...]
-    #: term → (phrasing number, credit there) for each phrasing using it
-    phrasings_of: dict[int, list[tuple[int, float]]]
+    group_ids: tuple[int, ...]
+    starts: tuple[int, ...]
+    #: term → the phrasings (numbers, ascending) using it: bytes for entries of fewer than
+    #: 256 phrasings (not tracked by the garbage collector), else a tuple
+    phrasings_of: dict[int, bytes | tuple[int, ...]]
+    #: term → its credit in each of those phrasings, for the terms not always at 1.0 (a
+    #: compound's part)
+    partial: dict[int, list[float]]
     #: term → how well the entry's phrasings and keywords as a whole explain it
     union: dict[int, float]
     #: term → credit, for the words of the answer
@@ -650,11 +657,13 @@ class Matcher:
         hits_of: dict[int, list[float]] = {}
         for position, token in enumerate(tokens):
             for term, credit in token.terms.items():
-                for number, phrasing_credit in entry.phrasings_of.get(term, ()):
+                numbers = entry.phrasings_of.get(term, ())
+                credits = entry.partial.get(term)
+                for nth, number in enumerate(numbers):
                     hits = hits_of.get(number)
                     if hits is None:
                         hits = hits_of[number] = [0.0] * len(tokens)
-                    hit = credit * phrasing_credit
+                    hit = credit * credits[nth] if credits else credit
                     if hit > hits[position]:
                         hits[position] = hit
         best_anchor = baseline
@@ -695,7 +704,7 @@ class Matcher:
         for recall, number in recalls[:_FIT_CANDIDATES]:
             # Precision: how much of the phrasing's own weight the question's terms explain.
             explained = weight_total = 0.0
-            for group in entry.groups[number]:
+            for group in entry.group_ids[entry.starts[number] : entry.starts[number + 1]]:
                 weight = self._group_weights[group]
                 weight_total += weight
                 best = 0.0
@@ -741,7 +750,8 @@ def _gc_paused() -> Iterator[None]:
 def _build_entry(
     phrasings: list[tuple[Lang, str, list[int]]], answer: dict[int, float], groups: list[_Group]
 ) -> _Entry:
-    phrasings_of: dict[int, list[tuple[int, float]]] = {}
+    phrasings_of: dict[int, list[int]] = {}
+    partial: dict[int, list[float]] = {}
     mentions: dict[int, float] = {}
     #: term → bit set of the languages whose phrasings use it
     langs_of: dict[int, int] = {}
@@ -757,13 +767,15 @@ def _build_entry(
         for term, credit in terms.items():
             uses = phrasings_of.get(term)
             if uses is None:
-                phrasings_of[term] = [(number, credit)]
+                uses = phrasings_of[term] = [number]
                 mentions[term] = credit
                 langs_of[term] = bit
             else:
-                uses.append((number, credit))
+                uses.append(number)
                 mentions[term] += credit
                 langs_of[term] |= bit
+            if credit != 1.0 or term in partial:
+                partial.setdefault(term, [1.0] * (len(uses) - 1)).append(credit)
     # A term the entry's phrasings keep using is what the entry is about ("Konferenz" for
     # the conference entry), a term one phrasing mentions in passing explains less.
     en, de, ru = (per_lang[_LANG_BITS[lang]] for lang in ("en", "de", "ru"))
@@ -774,10 +786,16 @@ def _build_entry(
         union[term] = min(1.0, count) * (
             1.0 - _PERIPHERAL_DISCOUNT + _PERIPHERAL_DISCOUNT * math.sqrt(min(1.0, share))
         )
+    pack: Callable[[list[int]], bytes | tuple[int, ...]] = bytes if len(phrasings) < 256 else tuple
+    starts = [0]
+    for _, _, ids in phrasings:
+        starts.append(starts[-1] + len(ids))
     return _Entry(
-        tuple(text for _, text, _ in phrasings),
-        tuple(tuple(ids) for _, _, ids in phrasings),
-        phrasings_of,
+        tuple([text for _, text, _ in phrasings]),
+        tuple(itertools.chain.from_iterable(ids for _, _, ids in phrasings)),
+        tuple(starts),
+        {term: pack(numbers) for term, numbers in phrasings_of.items()},
+        partial,
         union,
         answer,
     )
