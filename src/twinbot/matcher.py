@@ -34,7 +34,7 @@ import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Set
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -44,7 +44,7 @@ import numpy as np
 from rapidfuzz.distance import OSA
 
 from twinbot.knowledge import DEFAULT_LANG, LANGS, KnowledgeBase, Lang
-from twinbot.lexicon import zipf
+from twinbot.lexicon import frequencies
 from twinbot.textnorm import (
     QUESTION_CONCEPTS,
     QUESTION_WORDS,
@@ -153,9 +153,9 @@ _MAX_TYPO_LENGTH = 30
 _LANG_BITS: dict[Lang, int] = {lang: 1 << number for number, lang in enumerate(LANGS)}
 #: An entry's phrasings (language, text, runs) and answers (language, runs).
 _Scanned = tuple[list[tuple[Lang, str, list[str]]], list[tuple[Lang, list[str]]]]
-#: A run of letters and digits: its tokens' group ids; the group id of each of its words
-#: (-1: a stop word); its words.
-_Run = tuple[tuple[int, ...], tuple[int, ...], tuple[str, ...]]
+#: A run of letters and digits: the group id of each of its words (-1: a stop word), and
+#: its words.
+_Run = tuple[tuple[int, ...], tuple[str, ...]]
 #: term → credit pairs one token of a text stands for (its stems; a compound's parts).
 _Group = tuple[tuple[int, float], ...]
 
@@ -221,13 +221,16 @@ class Matcher:
         # Each distinct token of the texts becomes one group of alternative terms; a text
         # is the tuple of its groups' ids. Words recur across texts: analysed once.
         self._groups: list[_Group] = []
+        self._partial_groups: set[int] = set()
         # (build-time memo: per language, word → group id; "?" for question concepts)
         self._group_ids: dict[str, dict[str, int]] = {key: {} for key in (*LANGS, "?")}
         # Memo of the runs of letters and digits met in texts, per language: run → its
         # words' group ids, its words, and whether one of them is a question word.
-        self._runs: dict[Lang, dict[str, _Run]] = {lang: {} for lang in LANGS}
-        # (and the runs with a question word ("wann", "how") in them)
+        self._runs: dict[Lang, dict[str, tuple[int, ...]]] = {lang: {} for lang in LANGS}
+        # (and the runs with a question word ("wann", "how") in them, and for those texts
+        # each run's group id per word (-1: a stop word) and its words)
         self._asking: dict[Lang, set[str]] = {lang: set() for lang in LANGS}
+        self._run_details: dict[Lang, dict[str, _Run]] = {lang: {} for lang in LANGS}
         scanned: list[_Scanned] = [
             (
                 [
@@ -272,9 +275,9 @@ class Matcher:
                     for term, credit in self._groups[group]:
                         if credit > answer.get(term, 0.0):
                             answer[term] = credit
-            entries.append(_build_entry(indexed, answer, self._groups))
+            entries.append(_build_entry(indexed, answer, self._groups, self._partial_groups))
         self._entries = entries
-        del self._group_ids, self._runs, self._asking  # build-time memos only
+        del self._group_ids, self._runs, self._asking, self._run_details  # build-time only
         for concept, concept_words in QUESTION_CONCEPTS.items():
             if concept in self._terms:
                 for word in concept_words:
@@ -318,17 +321,28 @@ class Matcher:
     def _index_runs(self, runs: list[str], lang: Lang) -> list[int]:
         """The group ids of a text's meaningful tokens, from its runs (`text_runs`)."""
         memo = self._runs[lang]
-        known = [memo.get(run) or self._new_run(run, lang) for run in runs]
+        try:
+            known = list(map(memo.__getitem__, runs))
+        except KeyError:
+            for run in runs:
+                if run not in memo:
+                    self._new_run(run, lang)
+            known = list(map(memo.__getitem__, runs))
         if self._asking[lang].isdisjoint(runs):
-            return list(itertools.chain.from_iterable(groups for groups, _, _ in known))
+            return list(itertools.chain.from_iterable(known))
         # A question word: concepts may span runs ("how many").
-        words = list(itertools.chain.from_iterable(words for _, _, words in known))
-        per_word = list(itertools.chain.from_iterable(groups for _, groups, _ in known))
+        details = self._run_details[lang]
+        words: list[str] = []
+        per_word: list[int] = []
+        for run in runs:
+            groups, lowers = details[run]
+            per_word += groups
+            words += lowers
         for position, concept in question_concepts(words).items():
             per_word[position] = self._concept_group(concept) if concept else -1
         return [group for group in per_word if group >= 0]
 
-    def _new_run(self, run: str, lang: Lang) -> _Run:
+    def _new_run(self, run: str, lang: Lang) -> None:
         memo = self._group_ids[lang]
         words = run_words(run)
         groups = []
@@ -337,15 +351,11 @@ class Matcher:
             if group is None:
                 group = memo[word] = self._new_group(word, script, lang, None)
             groups.append(group)
+        self._runs[lang][run] = tuple(group for group in groups if group >= 0)
         lowers = tuple(word for word, _ in words)
         if not QUESTION_WORDS.isdisjoint(lowers):
             self._asking[lang].add(run)
-        found = self._runs[lang][run] = (
-            tuple(group for group in groups if group >= 0),
-            tuple(groups),
-            lowers,
-        )
-        return found
+        self._run_details[lang][run] = (tuple(groups), lowers)
 
     def _concept_group(self, concept: str) -> int:
         group = self._group_ids["?"].get(concept)
@@ -368,6 +378,8 @@ class Matcher:
             alternatives = {self._term(key): 1.0 for key in token.keys}
             if token.kind is Kind.CONTENT:
                 self._register_surfaces(token, lang, alternatives)
+        if any(credit != 1.0 for credit in alternatives.values()):
+            self._partial_groups.add(len(self._groups))
         self._groups.append(tuple(alternatives.items()))
         return len(self._groups) - 1
 
@@ -748,8 +760,13 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _build_entry(
-    phrasings: list[tuple[Lang, str, list[int]]], answer: dict[int, float], groups: list[_Group]
+    phrasings: list[tuple[Lang, str, list[int]]],
+    answer: dict[int, float],
+    groups: list[_Group],
+    partial_groups: Set[int],
 ) -> _Entry:
+    """An entry's index from its phrasings' group ids; *partial_groups* are the groups with
+    a term at less than full credit (a compound's part)."""
     phrasings_of: dict[int, list[int]] = {}
     partial: dict[int, list[float]] = {}
     mentions: dict[int, float] = {}
@@ -759,6 +776,21 @@ def _build_entry(
     for number, (lang, _, ids) in enumerate(phrasings):
         bit = _LANG_BITS[lang]
         per_lang[bit] += 1
+        if partial_groups.isdisjoint(ids):
+            # (The usual case, made quick: every term at full credit.)
+            for term in {term for group in ids for term, _ in groups[group]}:
+                uses = phrasings_of.get(term)
+                if uses is None:
+                    phrasings_of[term] = [number]
+                    mentions[term] = 1.0
+                    langs_of[term] = bit
+                else:
+                    uses.append(number)
+                    mentions[term] += 1.0
+                    langs_of[term] |= bit
+                    if partial and term in partial:
+                        partial[term].append(1.0)
+            continue
         terms: dict[int, float] = {}
         for group in ids:
             for term, credit in groups[group]:
@@ -783,8 +815,10 @@ def _build_entry(
     union = {}
     for term, count in mentions.items():
         share = count / phrasings_in[langs_of[term]]
-        union[term] = min(1.0, count) * (
-            1.0 - _PERIPHERAL_DISCOUNT + _PERIPHERAL_DISCOUNT * math.sqrt(min(1.0, share))
+        union[term] = (count if count < 1.0 else 1.0) * (
+            1.0
+            - _PERIPHERAL_DISCOUNT
+            + _PERIPHERAL_DISCOUNT * math.sqrt(share if share < 1.0 else 1.0)
         )
     pack: Callable[[list[int]], bytes | tuple[int, ...]] = bytes if len(phrasings) < 256 else tuple
     starts = [0]
@@ -868,13 +902,21 @@ def _german_parts(word: str) -> tuple[str, ...]:
     return tuple(split_compound(word, _lexicon_knows))
 
 
-@lru_cache(maxsize=100_000)
 def _lexicon_knows(word_stem: str) -> bool:
     # Parts must be real German words: the stem itself or a common full form of it.
-    return any(zipf(form, "de") >= 3.3 for form in _forms(word_stem))
+    return word_stem in _german_stems()
 
 
-def _forms(word_stem: str) -> Iterable[str]:
-    yield word_stem
-    for ending in ("e", "en", "er", "n", "s"):
-        yield word_stem + ending
+@lru_cache(maxsize=1)
+def _german_stems() -> frozenset[str]:
+    """Strings that are, or with a common ending (-e, -en, -er, -n, -s) make, a German word
+    of Zipf frequency 3.3 or more."""
+    stems: set[str] = set()
+    for word, frequency in frequencies("de").items():
+        if frequency >= 3.3:
+            stems.add(word)
+            stems.update(word[: -len(ending)] for ending in _ENDINGS if word.endswith(ending))
+    return frozenset(stems)
+
+
+_ENDINGS = ("e", "en", "er", "n", "s")

@@ -914,7 +914,7 @@ def _analyze_words(
                 keys.extend(stem(original.text, other) for other in latin_langs)
         else:
             # An umlaut or ß marks a German word (or name): no English reading for it.
-            german = any(ch in "äöüß" for ch in text)
+            german = not _GERMAN_LETTERS.isdisjoint(text)
             keys.extend(stem(text, other) for other in latin_langs if not german or other == "de")
             pos = latin_pos(word, latin_langs[0]) if query else NOUN_ODDS
             real_word = query and any(
@@ -925,8 +925,10 @@ def _analyze_words(
             implied = _IMPLIED.get(russian_word(text)[0])
         if implied:
             keys.append(implied)
-        fallback = tuple(
-            dict.fromkeys(k for r in fallback_readings.get(index, ()) for k in _russian_keys(r)[0])
+        fallback = (
+            tuple(dict.fromkeys(k for r in fallback_readings[index] for k in _russian_keys(r)[0]))
+            if index in fallback_readings
+            else ()
         )
         tokens.append(
             Token(
@@ -944,6 +946,7 @@ def _analyze_words(
     return tokens
 
 
+_GERMAN_LETTERS = frozenset("äöüß")
 #: A word this frequent (Zipf) is a real word of the language, not a typo of another.
 REAL_WORD_ZIPF = 3.0
 #: A word this frequent is the language's own even if another language's filler ("war").
