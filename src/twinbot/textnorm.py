@@ -837,8 +837,40 @@ def _russian_keys(word: str) -> tuple[list[str], Odds, bool]:
 def _known_text_token(
     text: str, script: Script, lang: Lang, latin_langs: tuple[Lang, ...]
 ) -> Token:
-    """The token of one word of a knowledge-base text (no question word, no number)."""
-    return _analyze_words([Word(text, script, False, 0)], lang, latin_langs, plain=True)[0]
+    """The token of one word of a knowledge-base text: what `_analyze_words` makes of it
+    for a question in *lang*, without what only questions need (part of speech, real-word
+    check, other readings). Built for every distinct word of a large index: kept lean."""
+    if text in _CONCEPT_OF:
+        return Token(text, (_CONCEPT_OF[text],), Kind.QUESTION, script)
+    original = text
+    cyrillic = script is Script.CYRILLIC
+    if cyrillic:
+        text = text.replace("ё", "е")
+    if text in SOCIAL_WORDS or original in SOCIAL_WORDS:
+        return Token(
+            text, (stem(text, "ru") if cyrillic else fold_latin(text),), Kind.SOCIAL, script
+        )
+    if text in STOPWORDS[lang] or original in STOPWORDS[lang] or len(text) == 1:
+        return Token(text, (), Kind.STOP, script)
+    if cyrillic:
+        lemma = russian_word(text)[0]
+        keys = [stem(lemma, "ru")]
+        implied = _IMPLIED.get(text) or _IMPLIED.get(lemma)
+    else:
+        # An umlaut or ß marks a German word (or name): no English reading for it.
+        german = not _GERMAN_LETTERS.isdisjoint(text)
+        keys = [stem(text, other) for other in latin_langs if not german or other == "de"]
+        implied = _IMPLIED.get(text)
+    if implied:
+        keys.append(implied)
+    return Token(
+        text,
+        tuple(dict.fromkeys(keys)),
+        Kind.CONTENT,
+        script,
+        shift=text in SHIFT_WORDS or original in SHIFT_WORDS,
+        focus=text in FOCUS_WORDS or original in FOCUS_WORDS,
+    )
 
 
 def _analyze_words(
@@ -849,12 +881,11 @@ def _analyze_words(
     fallback_readings: Mapping[int, tuple[str, ...]] | None = None,
     *,
     query: bool = False,
-    plain: bool = False,
 ) -> list[Token]:
     """Tokens with match keys; for a *query* also part of speech and real-word checks,
     which only matter for words the index may not know. Knowledge-base text reuses the
-    analysis of each word (`plain` marks that single-word call)."""
-    if not query and not plain and not readings and not fallback_readings:
+    analysis of each word (`_known_text_token`)."""
+    if not query and not readings and not fallback_readings:
         concepts = question_concepts([word.text for word in words])
         analysed: list[Token] = []
         for index, word in enumerate(words):

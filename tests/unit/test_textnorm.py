@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from twinbot.knowledge import LANGS, Lang
+from twinbot.paths import bundled_knowledge_dir
 from twinbot.textnorm import (
     MAX_MATCH_CHARS,
     Kind,
     Script,
+    Word,
+    _analyze_words,
+    _known_text_token,
     analyze,
     analyze_query,
     clean,
@@ -15,10 +20,15 @@ from twinbot.textnorm import (
     fold,
     guess_language,
     latin_to_cyrillic,
+    phrase_key,
+    question_concepts,
+    run_words,
     split_compound,
     stem,
+    text_runs,
     tokenize,
 )
+from twinbot.validate import load_valid_knowledge
 
 
 @pytest.mark.parametrize(
@@ -191,3 +201,84 @@ def test_unknown_words_get_part_of_speech_odds() -> None:
 def test_split_compound(word: str, known: set[str], parts: list[str]) -> None:
     found = split_compound(word, lambda s: s in known)
     assert [stem(p, "de") for p in found] == [stem(p, "de") for p in parts]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wann war die 13. Städtepartnerkonferenz?",
+        "what's the motto 🤔🤔 sooo",
+        "13-я конференция, ёлки",
+        "2015г Kar\u200blsruhe",
+        "partnerships' d'Artagnan",
+        "",
+    ],
+)
+def test_text_runs_give_the_words_tokenize_gives(text: str) -> None:
+    words = [word for run in text_runs(text) for word in run_words(run)]
+    assert words == [(w.text, w.script) for w in tokenize(clean(text))]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("What can you do?", "what can u do"),
+        ("Städtepartnerschaft!", "stadtepartnerschaft"),
+        ("Ещё вопрос", "еще ВОПРОС"),
+        ("Straße", "strasse"),
+    ],
+)
+def test_phrase_key_equates_spellings_of_one_question(a: str, b: str) -> None:
+    assert phrase_key(text_runs(a)) == phrase_key(text_runs(b))
+
+
+def test_phrase_key_tells_different_questions_apart() -> None:
+    assert phrase_key(text_runs("When was it?")) != phrase_key(text_runs("Where was it?"))
+
+
+@pytest.mark.parametrize(
+    ("words", "concepts"),
+    [
+        (["how", "many", "cities"], {0: "?howmany", 1: ""}),
+        (["seit", "wann", "gibt"], {0: "?howlong", 1: ""}),
+        (["when", "and", "where"], {0: "?when", 2: "?where"}),
+        (["с", "каких", "пор"], {0: "?howlong", 1: ""}),
+        (["с", "кем"], {1: "?who"}),
+        (["how", "are", "you"], {}),
+    ],
+)
+def test_question_concepts(words: list[str], concepts: dict[int, str]) -> None:
+    assert question_concepts(words) == concepts
+
+
+def _knowledge_words() -> list[tuple[str, Script, Lang]]:
+    knowledge = load_valid_knowledge(bundled_knowledge_dir())
+    found: dict[tuple[str, Script, Lang], None] = {}
+    for entry in knowledge:
+        for lang in LANGS:
+            texts = (*entry.questions.get(lang, ()), *entry.keywords.get(lang, ()))
+            for text in texts:
+                for run in text_runs(text):
+                    for word, script in run_words(run):
+                        if script is not Script.NUMBER:
+                            found[word, script, lang] = None
+    return list(found)
+
+
+def test_index_and_questions_read_every_knowledge_word_alike() -> None:
+    # The index analyses each word of the knowledge base once, on a lean path; a question
+    # in the same language must give the word the same keys, kind and flags, or the
+    # question could not find its own phrasing.
+    words = _knowledge_words()
+    assert len(words) > 500
+    for word, script, lang in words:
+        latin_langs: tuple[Lang, ...] = ("en", "de") if lang == "ru" else (lang,)
+        lean = _known_text_token(word, script, lang, latin_langs)
+        full = _analyze_words([Word(word, script, False, 0)], lang, latin_langs, query=True)[0]
+        assert (lean.surface, lean.keys, lean.kind, lean.shift, lean.focus) == (
+            full.surface,
+            full.keys,
+            full.kind,
+            full.shift,
+            full.focus,
+        ), (word, lang)
