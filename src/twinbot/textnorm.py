@@ -154,8 +154,14 @@ _PIECES: dict[str, tuple[tuple[str, Script, bool], ...]] = {}
 
 def _pieces(raw: str) -> tuple[tuple[str, Script, bool], ...]:
     found = _PIECES.get(raw)
-    if found is not None:
-        return found
+    if found is None:
+        found = _split_run(raw)
+        if len(_PIECES) < 200_000:
+            _PIECES[raw] = found
+    return found
+
+
+def _split_run(raw: str) -> tuple[tuple[str, Script, bool], ...]:
     pieces: list[tuple[str, Script, bool]] = []
     text = _ELONGATED.sub(r"\1", raw)
     # Split digit/letter runs ("13th", "2015г") so numbers stay comparable.
@@ -167,10 +173,7 @@ def _pieces(raw: str) -> tuple[tuple[str, Script, bool], ...]:
         if script is Script.NUMBER:
             lower = str(int(lower)) if len(lower) < 12 else lower
         pieces.append((lower, script, piece[:1].isupper()))
-    found = tuple(pieces)
-    if len(_PIECES) < 200_000:
-        _PIECES[raw] = found
-    return found
+    return tuple(pieces)
 
 
 def _scan(text: str) -> list[tuple[str, Script, bool]]:
@@ -200,12 +203,11 @@ def text_runs(text: str) -> list[str]:
     return _TOKEN.findall(clean(text, limit=len(text) + 1))
 
 
-@lru_cache(maxsize=200_000)
 def run_words(run: str) -> tuple[tuple[str, Script], ...]:
     """The words of one run of letters and digits, as (lower-case text, script)."""
     return tuple(
         (lower, script)
-        for lower, script, _ in _pieces(run)
+        for lower, script, _ in _split_run(run)
         if not (script is Script.LATIN and lower in _DROPPED_LETTERS)
     )
 
@@ -250,9 +252,25 @@ def fold_latin(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=200_000)
+#: Stems by language, word → stem. Plain dicts of strings rather than an lru_cache: no key
+#: tuple per call, and nothing the garbage collector has to walk (an index stems ~100,000
+#: words). Emptied when full.
+_STEMS: dict[str, dict[str, str]] = {"en": {}, "de": {}, "ru": {}}
+_STEMS_PER_LANGUAGE = 200_000
+
+
 def stem(word: str, lang: Lang) -> str:
     """The folded Snowball stem of a lower-case *word* read as *lang*."""
+    cache = _STEMS[lang]
+    found = cache.get(word)
+    if found is None:
+        if len(cache) >= _STEMS_PER_LANGUAGE:
+            cache.clear()
+        found = cache[word] = _stem(word, lang)
+    return found
+
+
+def _stem(word: str, lang: Lang) -> str:
     if lang == "ru":
         stemmed: str = _stemmer("ru").stemWord(word.replace("ё", "е"))
         return stemmed.replace("й", "и")
@@ -833,7 +851,6 @@ def _russian_keys(word: str) -> tuple[list[str], Odds, bool]:
     return [stem(lemma, "ru")], pos, known
 
 
-@lru_cache(maxsize=200_000)
 def _known_text_token(
     text: str, script: Script, lang: Lang, latin_langs: tuple[Lang, ...]
 ) -> Token:
