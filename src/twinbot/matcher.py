@@ -151,8 +151,6 @@ _MAX_TYPO_LENGTH = 30
 
 
 _LANG_BITS: dict[Lang, int] = {lang: 1 << number for number, lang in enumerate(LANGS)}
-#: An entry's phrasings (language, text, runs) and answers (language, runs).
-_Scanned = tuple[list[tuple[Lang, str, list[str]]], list[tuple[Lang, list[str]]]]
 #: A run of letters and digits: the group id of each of its words (-1: a stop word), and
 #: its words.
 _Run = tuple[tuple[int, ...], tuple[str, ...]]
@@ -231,47 +229,36 @@ class Matcher:
         # each run's group id per word (-1: a stop word) and its words)
         self._asking: dict[Lang, set[str]] = {lang: set() for lang in LANGS}
         self._run_details: dict[Lang, dict[str, _Run]] = {lang: {} for lang in LANGS}
-        scanned: list[_Scanned] = [
-            (
-                [
-                    (lang, text, text_runs(text))
-                    for texts in (entry.questions, entry.keywords)
-                    for lang, phrasings in texts.items()
-                    for text in phrasings
-                ],
-                [(lang, text_runs(_TAG.sub(" ", text))) for lang, text in entry.answer.items()],
-            )
-            for entry in knowledge
-        ]
         # Words the English texts use too are names or loanwords ("Karlsruhe", "Workshop"):
         # never split as German compounds (Karl|s|ruhe).
+        english = " ".join(
+            text
+            for entry in knowledge
+            for text in (*entry.questions.get("en", ()), *entry.keywords.get("en", ()))
+        )
         self._english_words = frozenset(
-            word
-            for run in {
-                run
-                for phrasings, _ in scanned
-                for lang, _, runs in phrasings
-                if lang == "en"
-                for run in runs
-            }
-            for word, _ in run_words(run)
+            word for run in set(text_runs(english)) for word, _ in run_words(run)
         )
         entries: list[_Entry] = []
         # phrase_key → the (first) entry using that phrasing; the keys several entries use
         owner_of: dict[str, int] = {}
         shared_keys: set[str] = set()
-        for index, (phrasings, answers) in enumerate(scanned):
+        index_runs = self._index_runs
+        for index, entry in enumerate(knowledge):
             indexed = []
-            for lang, text, runs in phrasings:
-                key = phrase_key(runs)
-                if len(key) >= 3 and owner_of.setdefault(key, index) != index:
-                    shared_keys.add(key)
-                groups = self._index_runs(runs, lang)
-                if groups:
-                    indexed.append((lang, text, groups))
+            for texts in (entry.questions, entry.keywords):
+                for lang, phrasings in texts.items():
+                    for text in phrasings:
+                        runs = text_runs(text)
+                        key = phrase_key(runs)
+                        if len(key) >= 3 and owner_of.setdefault(key, index) != index:
+                            shared_keys.add(key)
+                        groups = index_runs(runs, lang)
+                        if groups:
+                            indexed.append((lang, text, groups))
             answer: dict[int, float] = {}
-            for lang, runs in answers:
-                for group in self._index_runs(runs, lang):
+            for lang, text in entry.answer.items():
+                for group in index_runs(text_runs(_TAG.sub(" ", text)), lang):
                     for term, credit in self._groups[group]:
                         if credit > answer.get(term, 0.0):
                             answer[term] = credit
