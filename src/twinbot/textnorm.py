@@ -898,6 +898,7 @@ def _analyze_words(
     fallback_readings: Mapping[int, tuple[str, ...]] | None = None,
     *,
     query: bool = False,
+    real_langs: tuple[Lang, ...] = (),
 ) -> list[Token]:
     """Tokens with match keys; for a *query* also part of speech and real-word checks,
     which only matter for words the index may not know. Knowledge-base text reuses the
@@ -966,7 +967,7 @@ def _analyze_words(
             keys.extend(stem(text, other) for other in latin_langs if not german or other == "de")
             pos = latin_pos(word, latin_langs[0]) if query else NOUN_ODDS
             real_word = query and any(
-                _latin_zipf(text, other) >= REAL_WORD_ZIPF for other in latin_langs
+                _latin_zipf(text, other) >= REAL_WORD_ZIPF for other in real_langs or latin_langs
             )
         implied = _IMPLIED.get(text)
         if implied is None and word.script is Script.CYRILLIC:
@@ -1141,7 +1142,12 @@ def analyze_query(
             fallbacks[index] = latin_to_cyrillic(word.text)[:2]
     stop_lang: Lang = "ru" if guess.translit else (guess.lang or "en")
     latin_langs: tuple[Lang, ...] = ("de", "en") if guess.lang == "de" else ("en", "de")
-    tokens = _analyze_words(words, stop_lang, latin_langs, readings, fallbacks, query=True)
+    # In a question that is plainly German or English, a word is real (never a typo) if
+    # it is a word of that language: "stat" in a German question is "statt" misspelt.
+    real_langs: tuple[Lang, ...] = (guess.lang,) if guess.lang in LATIN_LANGS else ()
+    tokens = _analyze_words(
+        words, stop_lang, latin_langs, readings, fallbacks, query=True, real_langs=real_langs
+    )
     known = vocabulary or {}
 
     def foreign_filler(token: Token) -> bool:

@@ -33,6 +33,9 @@ def shipped() -> Matcher:
         ("what was the motto of the karlsruhe conferrence", "conference-motto"),
         ("Wer hat die Workshps auf der Konferenz koordinirt", "workshop-coordinators"),
         ("Какой девис был у конференции", "conference-motto"),
+        # a misspelt German word that happens to be English ("stat") is still a typo in
+        # a German question
+        ("Wo fand die Konferenz stat?", "conference-when-where"),
         # chatty filler and emoji
         ("yo so when was that karlsruhe conference 🤔", "conference-when-where"),
         ("короч какие воркшопы там были перечисли плиз 🙏", "workshops-overview"),
