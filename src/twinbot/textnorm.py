@@ -273,7 +273,9 @@ def stem(word: str, lang: Lang) -> str:
 def _stem(word: str, lang: Lang) -> str:
     if lang == "ru":
         stemmed: str = _stemmer("ru").stemWord(word.replace("ё", "е"))
-        return stemmed.replace("й", "и")
+        # "сч" sounds as "щ" (счёт, счастье): writers swap them, so stems don't tell them
+        # apart ("по щёту" is "по счёту").
+        return stemmed.replace("й", "и").replace("сч", "щ")
     if lang == "en":
         word = _BRITISH_ISE.sub(r"iz\1", word)
     # German Snowball already maps ä→a and "ae"→a; fold again so both languages agree.

@@ -78,6 +78,7 @@ def test_fold(a: str, b: str) -> None:
         (["Städte", "Staedte", "Stadt"], "de"),
         (["партнёров", "партнеров", "партнер"], "ru"),
         (["Калуге", "Калуга", "Калугу"], "ru"),
+        (["счёту", "щёту", "счету"], "ru"),  # сч is said, and often written, щ
         (["cities", "city", "citys"], "en"),
         (["recognised", "recognized"], "en"),
     ],
