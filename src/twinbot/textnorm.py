@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -1171,7 +1171,34 @@ def analyze_query(
 
     tokens = [Token(t.surface, (), Kind.STOP, t.script) if foreign_filler(t) else t for t in tokens]
     tokens = [_function_word_typo(t, stop_lang, known) for t in tokens]
+    if guess.lang == "en" and not guess.translit:
+        tokens = _do_support_verb(tokens)
     return Query(text, guess.lang, guess.translit, tuple(tokens), phrase)
+
+
+_DO = frozenset({"do", "does", "did"})
+_DETERMINERS = frozenset(
+    "the a an this that these those its their his her our your my no any some".split()
+)
+
+
+def _do_support_verb(tokens: list[Token]) -> list[Token]:
+    """In "What did the second workshop address?" the last word is the verb ("did" wants
+    one after its subject), not the noun "address" a lexicon would guess: it frames the
+    question and weighs as a verb. Not after a determiner ("…find the address?")."""
+    asked = next((i for i, t in enumerate(tokens) if t.surface in _DO), None)
+    if asked is None:
+        return tokens
+    last = max(
+        (i for i, t in enumerate(tokens) if i > asked + 1 and t.kind is Kind.CONTENT),
+        default=None,
+    )
+    if last is None or last != len(tokens) - 1 or tokens[last - 1].surface in _DETERMINERS:
+        return tokens
+    token = tokens[last]
+    if not token.pos[2] or token.pos == _ODDS_OF[Pos.VERB]:
+        return tokens
+    return [*tokens[:last], replace(token, pos=_ODDS_OF[Pos.VERB])]
 
 
 def _function_word_typo(token: Token, lang: Lang, known: Mapping[Lang, Set[str]]) -> Token:

@@ -36,6 +36,11 @@ def shipped() -> Matcher:
         # a misspelt German word that happens to be English ("stat") is still a typo in
         # a German question
         ("Wo fand die Konferenz stat?", "conference-when-where"),
+        # a verb the lexicon takes for a noun, placed as a verb ("did … address")
+        (
+            "Which questions did the workshop on vocational training address?",
+            "workshop-vocational-training",
+        ),
         # chatty filler and emoji
         ("yo so when was that karlsruhe conference 🤔", "conference-when-where"),
         ("короч какие воркшопы там были перечисли плиз 🙏", "workshops-overview"),
@@ -86,6 +91,7 @@ def test_answers_each_tolerance_class(question: str, entry: str) -> None:
         "Where was the 12th conference held?",
         "wie spät ist es grad in moskau",
         "Was kostet ein Flug von Frankfurt nach Kaluga?",
+        "What is the address of INTAMT?",
     ],
 )
 def test_refuses_out_of_domain(question: str) -> None:
