@@ -150,6 +150,7 @@ _MIN_PREFIX = 6
 _MAX_TYPO_LENGTH = 30
 
 
+#: One bit per language, to note in one int which languages' phrasings use a term.
 _LANG_BITS: dict[Lang, int] = {lang: 1 << number for number, lang in enumerate(LANGS)}
 #: A run of letters and digits: the group id of each of its words (-1: a stop word), and
 #: its words.
@@ -222,11 +223,10 @@ class Matcher:
         self._partial_groups: set[int] = set()
         # (build-time memo: per language, word → group id; "?" for question concepts)
         self._group_ids: dict[str, dict[str, int]] = {key: {} for key in (*LANGS, "?")}
-        # Memo of the runs of letters and digits met in texts, per language: run → its
-        # words' group ids, its words, and whether one of them is a question word.
+        # Memo of the runs of letters and digits met in texts, per language: run → the
+        # group ids of its meaningful tokens; the runs with a question word ("wann", "how")
+        # in them; and for those texts each run's group id per word and its words.
         self._runs: dict[Lang, dict[str, tuple[int, ...]]] = {lang: {} for lang in LANGS}
-        # (and the runs with a question word ("wann", "how") in them, and for those texts
-        # each run's group id per word (-1: a stop word) and its words)
         self._asking: dict[Lang, set[str]] = {lang: set() for lang in LANGS}
         self._run_details: dict[Lang, dict[str, _Run]] = {lang: {} for lang in LANGS}
         # Words the English texts use too are names or loanwords ("Karlsruhe", "Workshop"):
@@ -264,7 +264,8 @@ class Matcher:
                             answer[term] = credit
             entries.append(_build_entry(indexed, answer, self._groups, self._partial_groups))
         self._entries = entries
-        del self._group_ids, self._runs, self._asking, self._run_details  # build-time only
+        # (build-time only)
+        del self._group_ids, self._runs, self._asking, self._run_details, self._partial_groups
         for concept, concept_words in QUESTION_CONCEPTS.items():
             if concept in self._terms:
                 for word in concept_words:
@@ -336,7 +337,7 @@ class Matcher:
         for word, script in words:
             group = memo.get(word)
             if group is None:
-                group = memo[word] = self._new_group(word, script, lang, None)
+                group = memo[word] = self._new_group(word, script, lang)
             groups.append(group)
         self._runs[lang][run] = tuple(group for group in groups if group >= 0)
         lowers = tuple(word for word, _ in words)
@@ -347,24 +348,22 @@ class Matcher:
     def _concept_group(self, concept: str) -> int:
         group = self._group_ids["?"].get(concept)
         if group is None:
-            group = self._group_ids["?"][concept] = self._new_group(
-                concept, Script.OTHER, "en", concept
-            )
+            group = self._group_ids["?"][concept] = self._add_group({self._term(concept): 1.0})
         return group
 
-    def _new_group(self, word: str, script: Script, lang: Lang, concept: str | None) -> int:
-        """Register the terms of a token first met in a text; -1 for a stop word."""
-        if concept:
-            alternatives = {self._term(concept): 1.0}
-        elif script is Script.NUMBER:
-            alternatives = {self._term(word): 1.0}
-        else:
-            token = text_token(word, script, lang)
-            if token.kind is Kind.STOP:
-                return -1
-            alternatives = {self._term(key): 1.0 for key in token.keys}
-            if token.kind is Kind.CONTENT:
-                self._register_surfaces(token, lang, alternatives)
+    def _new_group(self, word: str, script: Script, lang: Lang) -> int:
+        """Register the terms of a word first met in a text; -1 for a stop word."""
+        if script is Script.NUMBER:
+            return self._add_group({self._term(word): 1.0})
+        token = text_token(word, script, lang)
+        if token.kind is Kind.STOP:
+            return -1
+        alternatives = {self._term(key): 1.0 for key in token.keys}
+        if token.kind is Kind.CONTENT:
+            self._register_surfaces(token, lang, alternatives)
+        return self._add_group(alternatives)
+
+    def _add_group(self, alternatives: dict[int, float]) -> int:
         if any(credit != 1.0 for credit in alternatives.values()):
             self._partial_groups.add(len(self._groups))
         self._groups.append(tuple(alternatives.items()))
@@ -736,7 +735,9 @@ class Matcher:
 def _gc_paused() -> Iterator[None]:
     """Hold off the cyclic garbage collector while building: the index is millions of
     small containers without reference cycles, and each collection would traverse all of
-    it again (a third of the build time at 10,000 entries)."""
+    it again (a third of the build time at 10,000 entries). The pause is process-wide: a
+    reload built in a worker thread pauses collection for the running bot too, for as
+    long as the build takes; cycles made meanwhile are collected afterwards."""
     enabled = gc.isenabled()
     gc.disable()
     try:

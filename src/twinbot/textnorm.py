@@ -836,13 +836,6 @@ def question_concepts(words: Sequence[str]) -> dict[int, str]:
     return found
 
 
-def analyze(text: str, lang: Lang) -> list[Token]:
-    """Tokens of a text whose language is known (a knowledge-base phrasing or answer)."""
-    words = tokenize(clean(text, limit=len(text) + 1))
-    latin_langs: tuple[Lang, ...] = (lang,) if lang != "ru" else ("en", "de")
-    return _analyze_words(words, lang, latin_langs)
-
-
 def text_token(word: str, script: Script, lang: Lang) -> Token:
     """The token of one word (no question word, no number) of a text in *lang*."""
     return _known_text_token(word, script, lang, ("en", "de") if lang == "ru" else (lang,))
@@ -899,26 +892,13 @@ def _analyze_words(
     readings: Mapping[int, tuple[str, ...]] | None = None,
     fallback_readings: Mapping[int, tuple[str, ...]] | None = None,
     *,
-    query: bool = False,
     real_langs: tuple[Lang, ...] = (),
 ) -> list[Token]:
-    """Tokens with match keys; for a *query* also part of speech and real-word checks,
-    which only matter for words the index may not know. Knowledge-base text reuses the
-    analysis of each word (`_known_text_token`)."""
-    if not query and not readings and not fallback_readings:
-        concepts = question_concepts([word.text for word in words])
-        analysed: list[Token] = []
-        for index, word in enumerate(words):
-            concept = concepts.get(index)
-            if concept == "":
-                continue
-            if concept:
-                analysed.append(Token(word.text, (concept,), Kind.QUESTION, word.script))
-            elif word.script is Script.NUMBER:
-                analysed.append(Token(word.text, (word.text,), Kind.NUMBER, word.script))
-            else:
-                analysed.append(_known_text_token(word.text, word.script, lang, latin_langs))
-        return analysed
+    """A question's tokens with match keys, part of speech and real-word checks (which
+    only matter for words the index may not know). *readings*: Cyrillic readings of words
+    typed in Latin letters; *real_langs*: the languages a word must belong to to count as
+    real (default: *latin_langs*). Knowledge-base words take the lean path,
+    `_known_text_token`, which a test holds to this one."""
     readings = readings or {}
     fallback_readings = fallback_readings or {}
     # Question words are recognised in their Russian reading ("pochemu" → почему).
@@ -956,7 +936,7 @@ def _analyze_words(
             for option in options:
                 option_keys, option_pos, known = _russian_keys(option)
                 keys.extend(option_keys)
-                if query and option == options[0]:
+                if option == options[0]:
                     # A rare dictionary form is as likely a misspelling of a known word
                     # ("двухсторонних" for "двусторонних"): only common ones are protected.
                     common = zipf(option, "ru") >= REAL_WORD_ZIPF or len(option) < 7
@@ -967,8 +947,8 @@ def _analyze_words(
             # An umlaut or ß marks a German word (or name): no English reading for it.
             german = not _GERMAN_LETTERS.isdisjoint(text)
             keys.extend(stem(text, other) for other in latin_langs if not german or other == "de")
-            pos = latin_pos(word, latin_langs[0]) if query else NOUN_ODDS
-            real_word = query and any(
+            pos = latin_pos(word, latin_langs[0])
+            real_word = any(
                 _latin_zipf(text, other) >= REAL_WORD_ZIPF for other in real_langs or latin_langs
             )
         implied = _IMPLIED.get(text)
@@ -1148,7 +1128,7 @@ def analyze_query(
     # it is a word of that language: "stat" in a German question is "statt" misspelt.
     real_langs: tuple[Lang, ...] = (guess.lang,) if guess.lang in LATIN_LANGS else ()
     tokens = _analyze_words(
-        words, stop_lang, latin_langs, readings, fallbacks, query=True, real_langs=real_langs
+        words, stop_lang, latin_langs, readings, fallbacks, real_langs=real_langs
     )
     known = vocabulary or {}
 
