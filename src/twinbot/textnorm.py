@@ -60,7 +60,6 @@ def _fold_chars(text: str) -> str:
     return text
 
 
-_NON_WORD = re.compile(r"[^\w]+|_+")
 # Letters (any script) and digits; everything else separates tokens. Combining marks are
 # removed by NFKD+strip below before this runs on Latin text.
 _TOKEN = re.compile(r"[^\W_]+")
@@ -92,8 +91,7 @@ def fold(text: str) -> str:
     "Städtepartnerschaften?" and "stadtepartnerschaften" fold alike; ё and е too; chat
     spellings read as the words they stand for ("u" → "you").
     """
-    text = _fold_chars(unicodedata.normalize("NFKC", text).casefold())
-    return " ".join(CHAT_SPELLINGS.get(word, word) for word in _NON_WORD.sub(" ", text).split())
+    return phrase_key(_TOKEN.findall(unicodedata.normalize("NFKC", text).casefold()))
 
 
 def _strip_invisible(text: str) -> str:
@@ -837,7 +835,7 @@ def question_concepts(words: Sequence[str]) -> dict[int, str]:
 
 
 def text_token(word: str, script: Script, lang: Lang) -> Token:
-    """The token of one word (no question word, no number) of a text in *lang*."""
+    """The token of one word (not a number) of a knowledge-base text in *lang*."""
     return _known_text_token(word, script, lang, ("en", "de") if lang == "ru" else (lang,))
 
 
