@@ -86,6 +86,7 @@ def test_whole_run_at_toy_size_writes_its_report(
 ) -> None:
     output = tmp_path / "bench.json"
     argv = ["--sizes", "50", "--queries", "10", "--repeats", "1", "--baseline-budget", "5"]
+    argv += ["--build-repeats", "2"]  # the second build runs in a fresh process
     assert bench.main([*argv, "--startup-runs", "0", "--output", str(output)]) == 0
     printed = capsys.readouterr().out
     assert "| entries |" in printed and "| target |" in printed
@@ -99,6 +100,7 @@ def test_whole_run_at_toy_size_writes_its_report(
     assert size["baseline_queries"] >= 1
     for key in ("build_s", "p50_ms", "p99_ms", "baseline_p50_ms"):
         assert math.isfinite(size[key]) and size[key] > 0
+    assert len(size["build_runs_s"]) == 2 and size["build_s"] == min(size["build_runs_s"])
     assert size["p99_ms"] >= size["p50_ms"]
     assert report["dev"] is None or report["dev"]["identical_fresh_matcher"] is True
     statuses = {t["target"]: t["status"] for t in report["targets"]}
