@@ -258,7 +258,9 @@ class Matcher:
                             indexed.append((lang, text, groups))
             answer: dict[int, float] = {}
             for lang, text in entry.answer.items():
-                for group in index_runs(text_runs(_TAG.sub(" ", text)), lang):
+                if "<" in text:
+                    text = _TAG.sub(" ", text)
+                for group in index_runs(text_runs(text), lang):
                     for term, credit in self._groups[group]:
                         if credit > answer.get(term, 0.0):
                             answer[term] = credit
@@ -857,8 +859,13 @@ def _delete_index(surfaces: Iterable[str]) -> dict[str, str | list[str]]:
     for surface in surfaces:
         if len(surface) < 4:
             continue
-        keys = {surface[:cut] + surface[cut + 1 :] for cut in range(len(surface))}
-        keys.add(surface)
+        # Each deletion once: deleting either of two equal neighbours gives the same key.
+        keys = [
+            surface[:cut] + surface[cut + 1 :]
+            for cut in range(len(surface))
+            if not cut or surface[cut] != surface[cut - 1]
+        ]
+        keys.append(surface)
         for key in keys:
             found = get(key)
             if found is None:

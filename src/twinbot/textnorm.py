@@ -198,6 +198,8 @@ def tokenize(text: str) -> list[Word]:
 def text_runs(text: str) -> list[str]:
     """The runs of letters and digits of a knowledge-base text; `run_words` splits each
     into the words `tokenize` would find."""
+    if text.isascii() and text.isprintable():
+        return _TOKEN.findall(text)  # (nothing for `clean` to do)
     return _TOKEN.findall(clean(text, limit=len(text) + 1))
 
 
@@ -1255,12 +1257,16 @@ def _split_compound(
             continue
         # Heads first: most cuts of most words have no known head (and the tail's split
         # costs more).
-        heads = [
-            left[: len(left) - len(linking)] if linking else left
-            for linking in _LINKING
-            if not linking or left.endswith(linking)
-        ]
-        heads = [head for head in heads if len(head) >= 4 and is_known(stem(head, "de"))]
+        heads = []
+        for linking in _LINKING:
+            if linking:
+                if not left.endswith(linking):
+                    continue
+                head = left[: len(left) - len(linking)]
+            else:
+                head = left
+            if len(head) >= 4 and is_known(stem(head, "de")):
+                heads.append(head)
         if not heads:
             continue
         right_parts = [right] if is_known(stem(right, "de")) else []
