@@ -11,7 +11,7 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -284,8 +284,16 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _ask_responder(directory: Path, catalogs: Catalogs) -> Responder | None:
-    """A responder over the valid knowledge in *directory*, its index from the cache when
-    this exact knowledge (and code) was indexed before; None after reporting problems."""
+    """A responder for `twinbot ask`; None after printing the knowledge base's problems."""
+    return _cached_responder(directory, catalogs, _load_or_report)
+
+
+def _cached_responder(
+    directory: Path, catalogs: Catalogs, load: Callable[[Path], KnowledgeBase | None]
+) -> Responder | None:
+    """A responder over the valid knowledge in *directory* (*load* validates it, and
+    reports or raises when it is not), its index from the cache when this exact knowledge
+    (and code) was indexed before, so that a restart does not rebuild it."""
     from twinbot import indexcache
     from twinbot.responder import Responder
 
@@ -298,7 +306,7 @@ def _ask_responder(directory: Path, catalogs: Catalogs) -> Responder | None:
         if cached is not None:
             # Cached only after validation: the same bytes are still valid.
             return Responder(cached[0], catalogs, cached[1])
-    knowledge = _load_or_report(directory)
+    knowledge = load(directory)
     if knowledge is None:
         return None
     responder = Responder(knowledge, catalogs)
@@ -360,9 +368,15 @@ def _chat(args: argparse.Namespace) -> int:
         verbose=args.verbose,
     )
     configure_logging(verbose=settings.verbose, secrets=settings.secret_values(), quiet=True)
-    knowledge = _bot_knowledge(settings.knowledge_dir)
+    responder = _bot_responder(settings.knowledge_dir)
     return run_chat(
-        settings, knowledge, stdin=sys.stdin, stdout=sys.stdout, lang=args.lang, admin=args.admin
+        settings,
+        responder.knowledge,
+        stdin=sys.stdin,
+        stdout=sys.stdout,
+        lang=args.lang,
+        admin=args.admin,
+        responder=responder,
     )
 
 
@@ -370,8 +384,6 @@ def _run(args: argparse.Namespace) -> int:
     from twinbot.bot.app import make_services, run_bot
     from twinbot.bot.logs import configure_logging
     from twinbot.config import load_settings
-    from twinbot.i18n import Catalogs
-    from twinbot.responder import Responder
 
     settings = load_settings(
         knowledge_dir=args.knowledge,
@@ -386,8 +398,7 @@ def _run(args: argparse.Namespace) -> int:
         require_token=True,
     )
     configure_logging(verbose=settings.verbose, secrets=settings.secret_values())
-    knowledge = _bot_knowledge(settings.knowledge_dir)
-    services = make_services(settings, Responder(knowledge, Catalogs.load()))
+    services = make_services(settings, _bot_responder(settings.knowledge_dir))
     try:
         run_bot(settings, services)
     finally:
@@ -437,12 +448,25 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bot_knowledge(directory: Path | None) -> KnowledgeBase:
+def _bot_knowledge(directory: Path) -> KnowledgeBase:
     """The validated knowledge base for `chat` and `run`; KnowledgeError lists file:line."""
-    from twinbot.paths import bundled_knowledge_dir
     from twinbot.validate import load_valid_knowledge
 
-    return load_valid_knowledge(directory or bundled_knowledge_dir())
+    return load_valid_knowledge(directory)
+
+
+def _bot_responder(directory: Path | None) -> Responder:
+    """The responder `chat` and `run` start with: its index from the cache when this
+    knowledge was indexed before (a restart of a large knowledge base takes seconds less);
+    KnowledgeError lists file:line when the knowledge is not valid."""
+    from twinbot.i18n import Catalogs
+    from twinbot.paths import bundled_knowledge_dir
+
+    responder = _cached_responder(
+        directory or bundled_knowledge_dir(), Catalogs.load(), _bot_knowledge
+    )
+    assert responder is not None  # _bot_knowledge raises rather than returning None
+    return responder
 
 
 if __name__ == "__main__":

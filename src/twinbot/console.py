@@ -267,8 +267,12 @@ def run_chat(
     lang: Lang | None = None,
     catalogs: Catalogs | None = None,
     admin: bool = False,
+    responder: Responder | None = None,
 ) -> int:
     """Chat with the bot on *stdin*/*stdout* until EOF; returns the exit code.
+
+    *responder*: one already built over *knowledge* (from the index cache), else one is
+    built here.
 
     With *admin*, the person at the terminal is an admin (/reload, /unanswered, /stats, and
     the notices about reloads after file changes).
@@ -278,7 +282,8 @@ def run_chat(
     if admin:
         settings = replace(settings, admins=settings.admins | {USER_ID})
     interactive = stdin.isatty()
-    responder = Responder(knowledge, catalogs or Catalogs.load())
+    if responder is None:
+        responder = Responder(knowledge, catalogs or Catalogs.load())
     services = make_services(settings, responder)
     terminal = Terminal(
         stdin,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from twinbot import __version__
 from twinbot.knowledge import KnowledgeBase
-from twinbot.matcher import Matcher
+from twinbot.matcher import Matcher, gc_paused
 
 #: Bump when the pickled layout changes in a way the source fingerprint wouldn't catch.
 CACHE_FORMAT = 1
@@ -53,7 +53,7 @@ def load(key: str) -> tuple[KnowledgeBase, Matcher] | None:
     """The cached knowledge base and index for *key*, or None."""
     path = cache_dir() / f"index-{key}.pickle"
     try:
-        with path.open("rb") as data:
+        with path.open("rb") as data, gc_paused():
             cached = pickle.load(data)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
         return None

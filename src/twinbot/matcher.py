@@ -209,7 +209,7 @@ class Matcher:
     suggest_threshold: float = 25.0
 
     def __init__(self, knowledge: KnowledgeBase) -> None:
-        with _gc_paused():
+        with gc_paused():
             self._build(knowledge)
 
     def _build(self, knowledge: KnowledgeBase) -> None:
@@ -734,12 +734,13 @@ class Matcher:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while building: the index is millions of
-    small containers without reference cycles, and each collection would traverse all of
-    it again (a third of the build time at 10,000 entries). The pause is process-wide: a
-    reload built in a worker thread pauses collection for the running bot too, for as
-    long as the build takes; cycles made meanwhile are collected afterwards."""
+def gc_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while an index is built or loaded: it is
+    millions of small containers without reference cycles, and each collection would
+    traverse all of it again (a third of the build time at 10,000 entries, half of the
+    time to unpickle it). The pause is process-wide: a reload built in a worker thread
+    pauses collection for the running bot too, for as long as the build takes; cycles
+    made meanwhile are collected afterwards."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from twinbot import indexcache
 from twinbot.cli import main
+from twinbot.matcher import Matcher
 from twinbot.paths import bundled_knowledge_dir
 
 
@@ -57,3 +59,31 @@ def test_an_unreadable_cache_is_ignored(knowledge: Path, tmp_path: Path) -> None
     folder.mkdir(parents=True)
     (folder / f"index-{key}.pickle").write_bytes(b"not a pickle")
     assert indexcache.load(key) is None
+
+
+def test_chat_starts_from_the_index_ask_built(
+    knowledge: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `twinbot chat` and `twinbot run` start from the same cache: a restart over unchanged
+    # knowledge builds nothing.
+    assert main(["ask", "--knowledge", str(knowledge), "motto?"]) == 0
+    capsys.readouterr()
+
+    def no_build(self: Matcher, knowledge: object) -> None:
+        raise AssertionError("the index was rebuilt")
+
+    monkeypatch.setattr(Matcher, "_build", no_build)
+    monkeypatch.setattr("sys.stdin", io.StringIO("motto?\n"))
+    monkeypatch.setenv("TWINBOT_DATA_DIR", str(knowledge.parent / "data"))
+    assert main(["chat", "--knowledge", str(knowledge)]) == 0
+    assert "70" in capsys.readouterr().out
+
+
+def test_chat_reports_broken_knowledge_with_file_and_line(
+    knowledge: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (knowledge / "conference.yaml").write_text("topic: [\n", encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", io.StringIO("motto?\n"))
+    monkeypatch.setenv("TWINBOT_DATA_DIR", str(knowledge.parent / "data"))
+    assert main(["chat", "--knowledge", str(knowledge)]) != 0
+    assert "conference.yaml:" in capsys.readouterr().err
