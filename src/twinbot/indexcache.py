@@ -1,4 +1,4 @@
-"""A persistent cache of built matcher indexes, so `twinbot ask` starts fast.
+"""A persistent cache of built matcher indexes, so `twinbot ask`, `chat` and `run` start fast.
 
 Building the index analyses every phrasing (stems, Russian lemmas, compounds): most of a
 one-question `twinbot ask`. The validated knowledge base and its built `Matcher` are
