@@ -34,7 +34,7 @@ import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Set
+from collections.abc import Callable, Iterator, Set
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -64,6 +64,7 @@ from twinbot.textnorm import (
     text_runs,
     text_token,
 )
+from twinbot.typos import DeleteIndex
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -221,6 +222,8 @@ class Matcher:
         # is the tuple of its groups' ids. Words recur across texts: analysed once.
         self._groups: list[_Group] = []
         self._partial_groups: set[int] = set()
+        # (build-time: each group's terms at full credit, for building term sets in bulk)
+        self._group_terms: list[tuple[int, ...]] = []
         # (build-time memo: per language, word → group id; "?" for question concepts)
         self._group_ids: dict[str, dict[str, int]] = {key: {} for key in (*LANGS, "?")}
         # Memo of the runs of letters and digits met in texts, per language: run → the
@@ -244,6 +247,7 @@ class Matcher:
         owner_of: dict[str, int] = {}
         shared_keys: set[str] = set()
         index_runs = self._index_runs
+        group_terms = self._group_terms
         for index, entry in enumerate(knowledge):
             indexed = []
             for texts in (entry.questions, entry.keywords):
@@ -260,14 +264,22 @@ class Matcher:
             for lang, text in entry.answer.items():
                 if "<" in text:
                     text = _TAG.sub(" ", text)
-                for group in index_runs(text_runs(text), lang):
+                ids = index_runs(text_runs(text), lang)
+                # Full credit is the most a term gets: set in bulk, the rest term by term.
+                answer |= dict.fromkeys(
+                    itertools.chain.from_iterable(map(group_terms.__getitem__, ids)), 1.0
+                )
+                for group in self._partial_groups.intersection(ids):
                     for term, credit in self._groups[group]:
                         if credit > answer.get(term, 0.0):
                             answer[term] = credit
-            entries.append(_build_entry(indexed, answer, self._groups, self._partial_groups))
+            entries.append(
+                _build_entry(indexed, answer, self._groups, group_terms, self._partial_groups)
+            )
         self._entries = entries
         # (build-time only)
         del self._group_ids, self._runs, self._asking, self._run_details, self._partial_groups
+        del self._group_terms
         for concept, concept_words in QUESTION_CONCEPTS.items():
             if concept in self._terms:
                 for word in concept_words:
@@ -298,7 +310,8 @@ class Matcher:
         # A question typed exactly as an organiser wrote it is answered by that entry even
         # when it is made only of words that are filler elsewhere ("What can you do?").
         self._verbatim = {key: owner for key, owner in owner_of.items() if key not in shared_keys}
-        self._deletes = _delete_index(self._surfaces)
+        # (a longer known word is no typo of any word typo repair looks at)
+        self._typos = DeleteIndex(list(self._surfaces), _MAX_TYPO_LENGTH + 1)
 
     # ------------------------------------------------------------------ index building
 
@@ -369,6 +382,7 @@ class Matcher:
         if any(credit != 1.0 for credit in alternatives.values()):
             self._partial_groups.add(len(self._groups))
         self._groups.append(tuple(alternatives.items()))
+        self._group_terms.append(tuple(t for t, credit in alternatives.items() if credit == 1.0))
         return len(self._groups) - 1
 
     def _register_surfaces(self, token: Token, lang: Lang, alternatives: dict[int, float]) -> None:
@@ -540,29 +554,16 @@ class Matcher:
         if not 4 <= len(surface) <= _MAX_TYPO_LENGTH:
             return {}
         limit = 1 if len(surface) < 8 else 2
-        probes = {surface}
-        probes.update(surface[:i] + surface[i + 1 :] for i in range(len(surface)))
-        if limit == 2:
-            probes.update(
-                surface[:i] + surface[i + 1 : j] + surface[j + 1 :]
-                for i in range(len(surface))
-                for j in range(i + 1, len(surface))
-            )
         best_distance = limit + 1
         best: set[str] = set()
-        deletes = self._deletes
-        for probe in probes:
-            found = deletes.get(probe)
-            if found is None:
+        for known in self._typos.near(surface, limit):
+            distance = OSA.distance(surface, known, score_cutoff=limit)
+            if distance > limit or distance == 0:
                 continue
-            for known in (found,) if isinstance(found, str) else found:
-                distance = OSA.distance(surface, known, score_cutoff=limit)
-                if distance > limit or distance == 0:
-                    continue
-                if distance < best_distance:
-                    best_distance, best = distance, {known}
-                elif distance == best_distance:
-                    best.add(known)
+            if distance < best_distance:
+                best_distance, best = distance, {known}
+            elif distance == best_distance:
+                best.add(known)
         credit = _FUZZY_CREDIT.get(best_distance, 0.0)
         return {term: credit for known in sorted(best) for term in self._surfaces[known]}
 
@@ -754,6 +755,7 @@ def _build_entry(
     phrasings: list[tuple[Lang, str, list[int]]],
     answer: dict[int, float],
     groups: list[_Group],
+    group_terms: list[tuple[int, ...]],
     partial_groups: Set[int],
 ) -> _Entry:
     """An entry's index from its phrasings' group ids; *partial_groups* are the groups with
@@ -769,7 +771,7 @@ def _build_entry(
         per_lang[bit] += 1
         if partial_groups.isdisjoint(ids):
             # (The usual case, made quick: every term at full credit.)
-            for term in {term for group in ids for term, _ in groups[group]}:
+            for term in set(itertools.chain.from_iterable(map(group_terms.__getitem__, ids))):
                 uses = phrasings_of.get(term)
                 if uses is None:
                     phrasings_of[term] = [number]
@@ -850,32 +852,6 @@ def _confidence(ev: _Evidence) -> float:
         + _LOGIT_BIAS
     )
     return 100.0 / (1.0 + math.exp(-z))
-
-
-def _delete_index(surfaces: Iterable[str]) -> dict[str, str | list[str]]:
-    """Symmetric-delete index: every surface form, and it with one letter removed → forms
-    (one form as a plain string: most keys have only one)."""
-    index: dict[str, str | list[str]] = {}
-    get = index.get
-    for surface in surfaces:
-        if len(surface) < 4:
-            continue
-        # Each deletion once: deleting either of two equal neighbours gives the same key.
-        keys = [
-            surface[:cut] + surface[cut + 1 :]
-            for cut in range(len(surface))
-            if not cut or surface[cut] != surface[cut - 1]
-        ]
-        keys.append(surface)
-        for key in keys:
-            found = get(key)
-            if found is None:
-                index[key] = surface
-            elif isinstance(found, str):
-                index[key] = [found, surface]
-            else:
-                found.append(surface)
-    return index
 
 
 def _fold_surface(word: str, script: Script) -> str:
