@@ -290,20 +290,30 @@ class Matcher:
         self._names = self._shared_words()
         self._idf = self._inverse_document_frequencies(entries)
         # A token's weight in its text: its rarest reading's.
-        self._group_weights = [
-            max((self._idf[term] for term, _ in group), default=0.0) for group in self._groups
-        ]
-        postings: list[list[int]] = [[] for _ in self._terms]
-        for index, built in enumerate(entries):
-            for term in built.union.keys() | built.answer.keys():
-                postings[term].append(index)
-        # term t's entries are _postings[_starts[t]:_starts[t + 1]] (one flat array: small
-        # to keep and to load, and numpy adds a term's gain to all its entries at once).
-        self._starts = np.zeros(len(postings) + 1, dtype=np.int64)
-        np.cumsum([len(p) for p in postings], out=self._starts[1:])
-        self._postings = np.fromiter(
-            itertools.chain.from_iterable(postings), dtype=np.int32, count=int(self._starts[-1])
+        # (one array op over all groups; a group without terms reads term -1, weight 0)
+        idf = np.array([*self._idf, 0.0])
+        group_starts = np.cumsum([0] + [len(group) or 1 for group in self._groups])
+        members = np.fromiter(
+            (term for group in self._groups for term, _ in group or ((-1, 0.0),)),
+            dtype=np.int64,
+            count=int(group_starts[-1]),
         )
+        self._group_weights: list[float] = (
+            np.maximum.reduceat(idf[members], group_starts[:-1]).tolist() if self._groups else []
+        )
+        # term t's entries are _postings[_starts[t]:_starts[t + 1]], in knowledge-base order
+        # (one flat array: small to keep and to load, and numpy adds a term's gain to all
+        # its entries at once).
+        used = [built.union.keys() | built.answer.keys() for built in entries]
+        terms = np.fromiter(
+            itertools.chain.from_iterable(used), dtype=np.int64, count=sum(map(len, used))
+        )
+        order = np.argsort(terms, kind="stable")
+        self._postings = np.repeat(np.arange(len(entries), dtype=np.int32), [len(u) for u in used])[
+            order
+        ]
+        self._starts = np.zeros(len(self._terms) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(terms, minlength=len(self._terms)), out=self._starts[1:])
         self._common = max(50, int(_COMMON_TERM_SHARE * len(entries)))
         self._term_list = list(self._terms)
         self._sorted_terms = sorted(self._terms)
@@ -417,10 +427,11 @@ class Matcher:
     def _inverse_document_frequencies(self, entries: list[_Entry]) -> list[float]:
         """IDF per term over entries, scaled so that a word in no entry would weigh 1.0."""
         n = max(len(entries), 1)
-        df = [0] * len(self._terms)
-        for entry in entries:
-            for term in entry.union:
-                df[term] += 1
+        count = sum(len(entry.union) for entry in entries)
+        used = np.fromiter(
+            itertools.chain.from_iterable(entry.union for entry in entries), np.int64, count
+        )
+        df = np.bincount(used, minlength=len(self._terms)).tolist()
         unseen = math.log(1.0 + (n + 0.5) / 0.5)
         return [math.log(1.0 + (n - d + 0.5) / (d + 0.5)) / unseen for d in df]
 
@@ -871,12 +882,8 @@ def _surface_key(token: Token) -> str:
 @lru_cache(maxsize=100_000)
 def _german_parts(word: str) -> tuple[str, ...]:
     """Parts of a German compound from the knowledge base, judged by the general lexicon."""
-    return tuple(split_compound(word, _lexicon_knows))
-
-
-def _lexicon_knows(word_stem: str) -> bool:
     # Parts must be real German words: the stem itself or a common full form of it.
-    return word_stem in _german_stems()
+    return tuple(split_compound(word, _german_stems().__contains__))
 
 
 @lru_cache(maxsize=1)

@@ -142,7 +142,6 @@ def _script(token: str) -> Script:
 
 _ELONGATED = re.compile(r"(\D)\1{2,}")
 _DIGIT_RUNS = re.compile(r"\d+|\D+")
-_HAS_DIGIT = re.compile(r"\d")
 
 
 _DROPPED_LETTERS = frozenset({"s", "t", "d"})
@@ -165,7 +164,7 @@ def _split_run(raw: str) -> tuple[tuple[str, Script, bool], ...]:
     # matches, and elongations are rare)
     text = _ELONGATED.sub(r"\1", raw) if _ELONGATED.search(raw) else raw
     # Split digit/letter runs ("13th", "2015г") so numbers stay comparable.
-    for piece in _DIGIT_RUNS.findall(text) if _HAS_DIGIT.search(text) else (text,):
+    for piece in (text,) if text.isalpha() else _DIGIT_RUNS.findall(text):
         lower = piece.casefold()
         script = _script(lower)
         if script is Script.OTHER:
@@ -218,13 +217,22 @@ def text_runs(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+#: Memo of `run_words` (a run recurs across languages and in the build's passes).
+_RUN_WORDS: dict[str, tuple[tuple[str, Script], ...]] = {}
+
+
 def run_words(run: str) -> tuple[tuple[str, Script], ...]:
     """The words of one run of letters and digits, as (lower-case text, script)."""
-    return tuple(
-        (lower, script)
-        for lower, script, _ in _split_run(run)
-        if not (script is Script.LATIN and lower in _DROPPED_LETTERS)
-    )
+    found = _RUN_WORDS.get(run)
+    if found is None:
+        found = tuple(
+            (lower, script)
+            for lower, script, _ in _split_run(run)
+            if not (script is Script.LATIN and lower in _DROPPED_LETTERS)
+        )
+        if len(_RUN_WORDS) < 200_000:
+            _RUN_WORDS[run] = found
+    return found
 
 
 _CHAT_WORDS = frozenset(CHAT_SPELLINGS)
@@ -1235,6 +1243,11 @@ def _script_of_lang(lang: Lang) -> Script:
 # --------------------------------------------------------------------------- compounds
 
 _LINKING = ("", "s", "es", "n", "en", "e", "er")
+#: The linking elements by their last letter, in _LINKING's order.
+_LINKING_BY_LAST = {
+    last: tuple(linking for linking in _LINKING if linking.endswith(last))
+    for last in {linking[-1] for linking in _LINKING if linking}
+}
 #: Longer "words" are no compounds (the longest German ones in use stay well below).
 _MAX_COMPOUND_LENGTH = 60
 
@@ -1271,17 +1284,13 @@ def _split_compound(
         if right in _NOT_A_PART:
             continue
         # Heads first: most cuts of most words have no known head (and the tail's split
-        # costs more).
-        heads = []
-        for linking in _LINKING:
-            if linking:
-                if not left.endswith(linking):
-                    continue
+        # costs more). The head is the left part, or it without a linking element.
+        heads = [left] if is_known(stem(left, "de")) else []
+        for linking in _LINKING_BY_LAST.get(left[-1], ()):
+            if left.endswith(linking) and len(left) - len(linking) >= 4:
                 head = left[: len(left) - len(linking)]
-            else:
-                head = left
-            if len(head) >= 4 and is_known(stem(head, "de")):
-                heads.append(head)
+                if is_known(stem(head, "de")):
+                    heads.append(head)
         if not heads:
             continue
         right_parts = [right] if is_known(stem(right, "de")) else []
