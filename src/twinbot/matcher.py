@@ -34,7 +34,7 @@ import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Set
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -242,14 +242,15 @@ class Matcher:
         self._english_words = frozenset(
             word for run in set(text_runs(english)) for word, _ in run_words(run)
         )
-        entries: list[_Entry] = []
+        # Every phrasing with a meaningful word: (entry, language, text, its group ids).
+        indexed: list[tuple[int, Lang, str, list[int]]] = []
+        answers: list[dict[int, float]] = []
         # phrase_key → the (first) entry using that phrasing; the keys several entries use
         owner_of: dict[str, int] = {}
         shared_keys: set[str] = set()
         index_runs = self._index_runs
         group_terms = self._group_terms
         for index, entry in enumerate(knowledge):
-            indexed = []
             for texts in (entry.questions, entry.keywords):
                 for lang, phrasings in texts.items():
                     for text in phrasings:
@@ -259,7 +260,7 @@ class Matcher:
                             shared_keys.add(key)
                         groups = index_runs(runs, lang)
                         if groups:
-                            indexed.append((lang, text, groups))
+                            indexed.append((index, lang, text, groups))
             answer: dict[int, float] = {}
             for lang, text in entry.answer.items():
                 if "<" in text:
@@ -273,9 +274,8 @@ class Matcher:
                     for term, credit in self._groups[group]:
                         if credit > answer.get(term, 0.0):
                             answer[term] = credit
-            entries.append(
-                _build_entry(indexed, answer, self._groups, group_terms, self._partial_groups)
-            )
+            answers.append(answer)
+        entries = _build_entries(indexed, answers, self._groups, len(self._terms))
         self._entries = entries
         # (build-time only)
         del self._group_ids, self._runs, self._asking, self._run_details, self._partial_groups
@@ -762,81 +762,130 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _build_entry(
-    phrasings: list[tuple[Lang, str, list[int]]],
-    answer: dict[int, float],
+def _build_entries(
+    phrasings: list[tuple[int, Lang, str, list[int]]],
+    answers: list[dict[int, float]],
     groups: list[_Group],
-    group_terms: list[tuple[int, ...]],
-    partial_groups: Set[int],
-) -> _Entry:
-    """An entry's index from its phrasings' group ids; *partial_groups* are the groups with
-    a term at less than full credit (a compound's part)."""
-    phrasings_of: dict[int, list[int]] = {}
-    partial: dict[int, list[float]] = {}
-    mentions: dict[int, float] = {}
-    #: term → bit set of the languages whose phrasings use it
-    langs_of: dict[int, int] = {}
-    per_lang = dict.fromkeys(_LANG_BITS.values(), 0)
-    for number, (lang, _, ids) in enumerate(phrasings):
-        bit = _LANG_BITS[lang]
-        per_lang[bit] += 1
-        if partial_groups.isdisjoint(ids):
-            # (The usual case, made quick: every term at full credit.)
-            for term in set(itertools.chain.from_iterable(map(group_terms.__getitem__, ids))):
-                uses = phrasings_of.get(term)
-                if uses is None:
-                    phrasings_of[term] = [number]
-                    mentions[term] = 1.0
-                    langs_of[term] = bit
-                else:
-                    uses.append(number)
-                    mentions[term] += 1.0
-                    langs_of[term] |= bit
-                    if partial and term in partial:
-                        partial[term].append(1.0)
-            continue
-        terms: dict[int, float] = {}
-        for group in ids:
-            for term, credit in groups[group]:
-                if credit > terms.get(term, 0.0):
-                    terms[term] = credit
-        for term, credit in terms.items():
-            uses = phrasings_of.get(term)
-            if uses is None:
-                uses = phrasings_of[term] = [number]
-                mentions[term] = credit
-                langs_of[term] = bit
-            else:
-                uses.append(number)
-                mentions[term] += credit
-                langs_of[term] |= bit
-            if credit != 1.0 or term in partial:
-                partial.setdefault(term, [1.0] * (len(uses) - 1)).append(credit)
+    term_count: int,
+) -> list[_Entry]:
+    """Every entry's index from its phrasings' group ids (*phrasings* in entry order), in a
+    few array passes over all entries at once.
+
+    Per entry and term: the phrasings using it (with its credit in each, where that is not
+    always 1.0) and how well the phrasings as a whole explain it (`union`).
+    """
+    count = len(phrasings)
+    entry_count = len(answers)
+    # Each group's terms and credits, flat.
+    sizes = np.fromiter(map(len, groups), np.int64, len(groups))
+    first_member = np.concatenate(([0], np.cumsum(sizes)))
+    members = np.fromiter(
+        (term for group in groups for term, _ in group), np.int64, int(first_member[-1])
+    )
+    member_credits = np.fromiter(
+        (credit for group in groups for _, credit in group), np.float64, int(first_member[-1])
+    )
+    # Each phrasing: its entry, its number in that entry, its language's bit.
+    entries_column, langs_column, texts, ids_column = (
+        zip(*phrasings, strict=True) if phrasings else ((), (), (), ())
+    )
+    entry_of = np.fromiter(entries_column, np.int64, count)
+    bit_of = np.fromiter(map(_LANG_BITS.__getitem__, langs_column), np.int64, count)
+    first_of_entry = np.searchsorted(entry_of, np.arange(entry_count + 1))
+    number_of = np.arange(count) - first_of_entry[entry_of]
+    lengths = np.fromiter(map(len, ids_column), np.int64, count)
+    ids = np.fromiter(itertools.chain.from_iterable(ids_column), np.int64, int(lengths.sum()))
+    # One row per (phrasing, term of one of its groups).
+    per_id = sizes[ids]
+    phrasing = np.repeat(np.repeat(np.arange(count), lengths), per_id)
+    at = np.repeat(first_member[ids] - (np.cumsum(per_id) - per_id), per_id) + np.arange(
+        int(per_id.sum())
+    )
+    term, credit = members[at], member_credits[at]
+    # A term counts once per phrasing, at its best credit.
+    key = phrasing * term_count + term
+    order = np.lexsort((-credit, key))
+    key = key[order]
+    best = order[np.concatenate(([True], key[1:] != key[:-1]))]
+    phrasing, term, credit = phrasing[best], term[best], credit[best]
+    # Rows by (entry, term), phrasings in order within (the rows are in phrasing order).
+    entry = entry_of[phrasing]
+    order = np.argsort(entry * term_count + term, kind="stable")
+    phrasing, term, credit, entry = phrasing[order], term[order], credit[order], entry[order]
+    pair_key = entry * term_count + term
+    starts = np.flatnonzero(np.concatenate(([True], pair_key[1:] != pair_key[:-1])))
+    # How much the entry's phrasings use each term: the sum of its credits (full credits
+    # sum exactly in any order; a term with a partial credit is summed in phrasing order
+    # below, as the union formula always was).
+    mentions = np.add.reduceat(credit, starts) if len(starts) else np.zeros(0)
+    partial_pair = (
+        np.minimum.reduceat(credit, starts) < 1.0 if len(starts) else np.zeros(0, dtype=bool)
+    )
+    starts_list = starts.tolist()
+    ends = [*starts_list[1:], len(phrasing)]
+    credit_list = credit.tolist()
+    partial_pairs = np.flatnonzero(partial_pair).tolist()
+    pair_credits = [credit_list[starts_list[pair] : ends[pair]] for pair in partial_pairs]
+    for pair, credits in zip(partial_pairs, pair_credits, strict=True):
+        mentions[pair] = sum(credits)
     # A term the entry's phrasings keep using is what the entry is about ("Konferenz" for
     # the conference entry), a term one phrasing mentions in passing explains less.
-    en, de, ru = (per_lang[_LANG_BITS[lang]] for lang in ("en", "de", "ru"))
-    phrasings_in = [0, en, de, en + de, ru, en + ru, de + ru, en + de + ru]
-    union = {}
-    for term, count in mentions.items():
-        share = count / phrasings_in[langs_of[term]]
-        union[term] = (count if count < 1.0 else 1.0) * (
-            1.0
-            - _PERIPHERAL_DISCOUNT
-            + _PERIPHERAL_DISCOUNT * math.sqrt(share if share < 1.0 else 1.0)
-        )
-    pack: Callable[[list[int]], bytes | tuple[int, ...]] = bytes if len(phrasings) < 256 else tuple
-    starts = [0]
-    for _, _, ids in phrasings:
-        starts.append(starts[-1] + len(ids))
-    return _Entry(
-        tuple([text for _, text, _ in phrasings]),
-        tuple(itertools.chain.from_iterable(ids for _, _, ids in phrasings)),
-        tuple(starts),
-        {term: pack(numbers) for term, numbers in phrasings_of.items()},
-        partial,
-        union,
-        answer,
+    langs = np.bitwise_or.reduceat(bit_of[phrasing], starts) if len(starts) else starts
+    per_lang = np.zeros((entry_count, 8), dtype=np.int64)
+    np.add.at(per_lang, (entry_of, bit_of), 1)
+    phrasings_in = np.zeros((entry_count, 8), dtype=np.int64)
+    for mask in range(1, 8):
+        for bit in (1, 2, 4):
+            if mask & bit:
+                phrasings_in[:, mask] += per_lang[:, bit]
+    pair_entry = entry[starts]
+    share = mentions / phrasings_in[pair_entry, langs]
+    union = np.minimum(mentions, 1.0) * (
+        (1.0 - _PERIPHERAL_DISCOUNT) + _PERIPHERAL_DISCOUNT * np.sqrt(np.minimum(share, 1.0))
     )
+    # Per entry: its pairs, its phrasings' numbers per term (bytes below 256 phrasings).
+    pair_bounds = np.searchsorted(pair_entry, np.arange(entry_count + 1)).tolist()
+    rows_of_pair = list(map(slice, starts_list, ends))
+    terms_list = term[starts].tolist()
+    entry_list = pair_entry.tolist()
+    union_list = union.tolist()
+    numbers = number_of[phrasing]
+    small = numbers.astype(np.uint8).tobytes() if len(numbers) else b""
+    ids_list = ids.tolist()
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    # where each phrasing's group ids end, counted from its entry's first phrasing
+    ends_in_entry = (offsets[1:] - offsets[first_of_entry[entry_of]]).tolist()
+    offsets_list = offsets.tolist()
+    first_list = first_of_entry.tolist()
+    partial: list[dict[int, list[float]]] = [{} for _ in answers]
+    for pair, credits in zip(partial_pairs, pair_credits, strict=True):
+        partial[entry_list[pair]][terms_list[pair]] = credits
+    built: list[_Entry] = []
+    for index, answer in enumerate(answers):
+        low, high = pair_bounds[index], pair_bounds[index + 1]
+        first, last = first_list[index], first_list[index + 1]
+        few = last - first < 256
+        phrasings_of: dict[int, bytes | tuple[int, ...]] = dict(
+            zip(
+                terms_list[low:high],
+                map(small.__getitem__, rows_of_pair[low:high])
+                if few
+                else (tuple(numbers[rows].tolist()) for rows in rows_of_pair[low:high]),
+                strict=True,
+            )
+        )
+        built.append(
+            _Entry(
+                texts[first:last],
+                tuple(ids_list[offsets_list[first] : offsets_list[last]]),
+                (0, *ends_in_entry[first:last]),
+                phrasings_of,
+                partial[index],
+                dict(zip(terms_list[low:high], union_list[low:high], strict=True)),
+                answer,
+            )
+        )
+    return built
 
 
 def _f_beta(recall: float, precision: float) -> float:
