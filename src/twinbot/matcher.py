@@ -34,7 +34,7 @@ import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Set
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -232,54 +232,66 @@ class Matcher:
         self._runs: dict[Lang, dict[str, tuple[int, ...]]] = {lang: {} for lang in LANGS}
         self._asking: dict[Lang, set[str]] = {lang: set() for lang in LANGS}
         self._run_details: dict[Lang, dict[str, _Run]] = {lang: {} for lang in LANGS}
+        # The runs of letters and digits of every text: phrasings (entry, language, text,
+        # runs) and answers (entry, language, runs).
+        phrasing_rows = [
+            (index, lang, text, text_runs(text))
+            for index, entry in enumerate(knowledge)
+            for texts in (entry.questions, entry.keywords)
+            for lang, phrasings in texts.items()
+            for text in phrasings
+        ]
+        answer_rows = [
+            (index, lang, text_runs(_TAG.sub(" ", text) if "<" in text else text))
+            for index, entry in enumerate(knowledge)
+            for lang, text in entry.answer.items()
+        ]
         # Words the English texts use too are names or loanwords ("Karlsruhe", "Workshop"):
         # never split as German compounds (Karl|s|ruhe).
-        english = " ".join(
-            text
-            for entry in knowledge
-            for text in (*entry.questions.get("en", ()), *entry.keywords.get("en", ()))
-        )
         self._english_words = frozenset(
-            word for run in set(text_runs(english)) for word, _ in run_words(run)
+            word
+            for run in dict.fromkeys(
+                itertools.chain.from_iterable(
+                    runs for _, lang, _, runs in phrasing_rows if lang == "en"
+                )
+            )
+            for word, _ in run_words(run)
+        )
+        # Every distinct word, analysed in one pass.
+        self._analysis = self._analyse_words(
+            (lang, runs) for rows in (phrasing_rows, answer_rows) for _, lang, *_, runs in rows
         )
         # Every phrasing with a meaningful word: (entry, language, text, its group ids).
         indexed: list[tuple[int, Lang, str, list[int]]] = []
-        answers: list[dict[int, float]] = []
         # phrase_key → the (first) entry using that phrasing; the keys several entries use
         owner_of: dict[str, int] = {}
         shared_keys: set[str] = set()
         index_runs = self._index_runs
+        for index, lang, text, runs in phrasing_rows:
+            key = phrase_key(runs)
+            if len(key) >= 3 and owner_of.setdefault(key, index) != index:
+                shared_keys.add(key)
+            groups = index_runs(runs, lang)
+            if groups:
+                indexed.append((index, lang, text, groups))
+        answers: list[dict[int, float]] = [{} for _ in knowledge]
         group_terms = self._group_terms
-        for index, entry in enumerate(knowledge):
-            for texts in (entry.questions, entry.keywords):
-                for lang, phrasings in texts.items():
-                    for text in phrasings:
-                        runs = text_runs(text)
-                        key = phrase_key(runs)
-                        if len(key) >= 3 and owner_of.setdefault(key, index) != index:
-                            shared_keys.add(key)
-                        groups = index_runs(runs, lang)
-                        if groups:
-                            indexed.append((index, lang, text, groups))
-            answer: dict[int, float] = {}
-            for lang, text in entry.answer.items():
-                if "<" in text:
-                    text = _TAG.sub(" ", text)
-                ids = index_runs(text_runs(text), lang)
-                # Full credit is the most a term gets: set in bulk, the rest term by term.
-                answer |= dict.fromkeys(
-                    itertools.chain.from_iterable(map(group_terms.__getitem__, ids)), 1.0
-                )
-                for group in self._partial_groups.intersection(ids):
-                    for term, credit in self._groups[group]:
-                        if credit > answer.get(term, 0.0):
-                            answer[term] = credit
-            answers.append(answer)
+        for index, lang, runs in answer_rows:
+            answer = answers[index]
+            ids = index_runs(runs, lang)
+            # Full credit is the most a term gets: set in bulk, the rest term by term.
+            answer |= dict.fromkeys(
+                itertools.chain.from_iterable(map(group_terms.__getitem__, ids)), 1.0
+            )
+            for group in self._partial_groups.intersection(ids):
+                for term, credit in self._groups[group]:
+                    if credit > answer.get(term, 0.0):
+                        answer[term] = credit
         entries = _build_entries(indexed, answers, self._groups, len(self._terms))
         self._entries = entries
         # (build-time only)
         del self._group_ids, self._runs, self._asking, self._run_details, self._partial_groups
-        del self._group_terms
+        del self._group_terms, self._analysis
         for concept, concept_words in QUESTION_CONCEPTS.items():
             if concept in self._terms:
                 for word in concept_words:
@@ -370,6 +382,28 @@ class Matcher:
             self._asking[lang].add(run)
         self._run_details[lang][run] = (tuple(groups), lowers)
 
+    def _analyse_words(
+        self, texts: Iterable[tuple[Lang, list[str]]]
+    ) -> dict[Lang, dict[str, _Analysis]]:
+        """Every distinct word of *texts* (language, runs) analysed: its token, and for a
+        German compound its parts with their stems."""
+        runs_in: dict[Lang, dict[str, None]] = {lang: {} for lang in LANGS}
+        for lang, runs in texts:
+            runs_in[lang].update(dict.fromkeys(runs))
+        analysis: dict[Lang, dict[str, _Analysis]] = {}
+        for lang, distinct in runs_in.items():
+            words = {
+                word: script
+                for run in distinct
+                for word, script in run_words(run)
+                if script is not Script.NUMBER
+            }
+            analysis[lang] = {
+                word: _analyse_word(word, script, lang, self._english_words)
+                for word, script in words.items()
+            }
+        return analysis
+
     def _concept_group(self, concept: str) -> int:
         group = self._group_ids["?"].get(concept)
         if group is None:
@@ -380,12 +414,12 @@ class Matcher:
         """Register the terms of a word first met in a text; -1 for a stop word."""
         if script is Script.NUMBER:
             return self._add_group({self._term(word): 1.0})
-        token = text_token(word, script, lang)
+        token, parts = self._analysis[lang][word]
         if token.kind is Kind.STOP:
             return -1
         alternatives = {self._term(key): 1.0 for key in token.keys}
         if token.kind is Kind.CONTENT:
-            self._register_surfaces(token, lang, alternatives)
+            self._register_surfaces(token, lang, alternatives, parts)
         return self._add_group(alternatives)
 
     def _add_group(self, alternatives: dict[int, float]) -> int:
@@ -395,9 +429,15 @@ class Matcher:
         self._group_terms.append(tuple(t for t, credit in alternatives.items() if credit == 1.0))
         return len(self._groups) - 1
 
-    def _register_surfaces(self, token: Token, lang: Lang, alternatives: dict[int, float]) -> None:
-        """Make a content word findable by typo repair, and a German compound by its parts
-        (which join *alternatives* with a part's credit)."""
+    def _register_surfaces(
+        self,
+        token: Token,
+        lang: Lang,
+        alternatives: dict[int, float],
+        parts: tuple[tuple[str, str], ...],
+    ) -> None:
+        """Make a content word findable by typo repair, and a German compound by its
+        *parts* (part, its stem), which join *alternatives* with a part's credit."""
         self._vocabulary[lang].add(token.surface)
         self._surfaces[_surface_key(token)].update(alternatives)
         # Stems too, so a misspelt form the phrasings never use ("культры") meets the stem
@@ -405,16 +445,10 @@ class Matcher:
         for key in token.keys:
             if len(key) >= 5 and not key.startswith("?"):
                 self._surfaces[key].add(self._terms[key])
-        if (
-            lang == "de"
-            and token.script is Script.LATIN
-            and len(token.surface) >= 8
-            and token.surface not in self._english_words
-        ):
-            for part in _german_parts(token.surface):
-                part_term = self._term(stem(part, "de"))
-                alternatives.setdefault(part_term, _COMPOUND_PART_CREDIT)
-                self._surfaces[_fold_surface(part, token.script)].add(part_term)
+        for part, part_stem in parts:
+            part_term = self._term(part_stem)
+            alternatives.setdefault(part_term, _COMPOUND_PART_CREDIT)
+            self._surfaces[_fold_surface(part, token.script)].add(part_term)
 
     def _shared_words(self) -> frozenset[str]:
         """Words used in texts of two or more languages: names ("karlsruhe", "intamt")."""
@@ -743,6 +777,24 @@ class Matcher:
             concept_missed=concept_missed / total,
             unknown=unknown,
         )
+
+
+#: A word of the knowledge base analysed: its token; for a German compound, its parts and
+#: their stems.
+_Analysis = tuple[Token, tuple[tuple[str, str], ...]]
+
+
+def _analyse_word(word: str, script: Script, lang: Lang, english_words: Set[str]) -> _Analysis:
+    token = text_token(word, script, lang)
+    if (
+        token.kind is Kind.CONTENT
+        and lang == "de"
+        and token.script is Script.LATIN
+        and len(token.surface) >= 8
+        and token.surface not in english_words
+    ):
+        return token, tuple((part, stem(part, "de")) for part in _german_parts(token.surface))
+    return token, ()
 
 
 @contextmanager
