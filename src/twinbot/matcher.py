@@ -275,7 +275,11 @@ class Matcher:
         owner_of: dict[str, int] = {}
         shared_keys: set[str] = set()
         index_runs = self._index_runs
-        for index, lang, text, runs in phrasing_rows:
+        # (Rows are taken off the list as they are read, so the memory of their runs goes
+        # to what is built from them instead of leaving the heap fragmented.)
+        phrasing_rows.reverse()
+        while phrasing_rows:
+            index, lang, text, runs = phrasing_rows.pop()
             key = phrase_key(runs)
             if len(key) >= 3 and owner_of.setdefault(key, index) != index:
                 shared_keys.add(key)
@@ -284,7 +288,9 @@ class Matcher:
                 indexed.append((index, lang, text, groups))
         answers: list[dict[int, float]] = [{} for _ in knowledge]
         group_terms = self._group_terms
-        for index, lang, runs in answer_rows:
+        answer_rows.reverse()
+        while answer_rows:
+            index, lang, runs = answer_rows.pop()
             answer = answers[index]
             ids = index_runs(runs, lang)
             # Full credit is the most a term gets: set in bulk, the rest term by term.
@@ -295,14 +301,12 @@ class Matcher:
                 for term, credit in self._groups[group]:
                     if credit > answer.get(term, 0.0):
                         answer[term] = credit
-        # (the runs' memory, free before the entries are made)
-        del phrasing_rows, answer_rows
+        # (build-time only; freed before the entries are made, which is the peak)
+        del self._group_ids, self._runs, self._asking, self._run_details, self._partial_groups
+        del self._group_terms, self._analysis, group_terms
         entries = _build_entries(indexed, answers, self._groups, len(self._terms))
         del indexed
         self._entries = entries
-        # (build-time only)
-        del self._group_ids, self._runs, self._asking, self._run_details, self._partial_groups
-        del self._group_terms, self._analysis
         for concept, concept_words in QUESTION_CONCEPTS.items():
             if concept in self._terms:
                 for word in concept_words:
@@ -910,13 +914,15 @@ def _build_entries(
     )
     # Per entry: its pairs, its phrasings' numbers per term (bytes below 256 phrasings).
     pair_bounds = np.searchsorted(pair_entry, np.arange(entry_count + 1)).tolist()
-    rows_of_pair = list(map(slice, starts_list, ends))
-    terms_list = term[starts].tolist()
+    # (Python ints from shared objects: an index holds millions of references to a few
+    # tens of thousands of ids.)
+    shared_int = list(range(max(len(groups), term_count)))
+    terms_list = list(map(shared_int.__getitem__, term[starts].tolist()))
     entry_list = pair_entry.tolist()
     union_list = union.tolist()
     numbers = number_of[phrasing]
     small = numbers.astype(np.uint8).tobytes() if len(numbers) else b""
-    ids_list = ids.tolist()
+    ids_list = list(map(shared_int.__getitem__, ids.tolist()))
     offsets = np.concatenate(([0], np.cumsum(lengths)))
     # where each phrasing's group ids end, counted from its entry's first phrasing
     ends_in_entry = (offsets[1:] - offsets[first_of_entry[entry_of]]).tolist()
@@ -933,9 +939,12 @@ def _build_entries(
         phrasings_of: dict[int, bytes | tuple[int, ...]] = dict(
             zip(
                 terms_list[low:high],
-                map(small.__getitem__, rows_of_pair[low:high])
+                map(small.__getitem__, map(slice, starts_list[low:high], ends[low:high]))
                 if few
-                else (tuple(numbers[rows].tolist()) for rows in rows_of_pair[low:high]),
+                else (
+                    tuple(numbers[start:end].tolist())
+                    for start, end in zip(starts_list[low:high], ends[low:high], strict=True)
+                ),
                 strict=True,
             )
         )
