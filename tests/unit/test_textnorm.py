@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from twinbot.knowledge import LANGS, Lang
 from twinbot.paths import bundled_knowledge_dir
 from twinbot.textnorm import (
+    _TOKEN,
     MAX_MATCH_CHARS,
     Kind,
     Script,
@@ -226,6 +229,24 @@ def test_split_compound(word: str, known: set[str], parts: list[str]) -> None:
 def test_text_runs_give_the_words_tokenize_gives(text: str) -> None:
     words = [word for run in text_runs(text) for word in run_words(run)]
     assert words == [(w.text, w.script) for w in tokenize(clean(text))]
+
+
+def test_text_runs_equal_the_token_regex_on_odd_text() -> None:
+    """The byte-table split finds exactly the runs the `[^\\W_]+` regex finds in the
+    cleaned text, whatever the punctuation, spaces, marks and scripts."""
+    rng = random.Random(11)
+    alphabet = (
+        "aZ9_ -–—«»…’'\"!?.,:;()[]{}<>/\\|@#$%^&*+=~`äöüßÄÖÜёЁйЙ\u0301\u00a0\u2009\u200b"
+        "\u200d\ufeff\t\n\r\x00\x1f\x7f\x85\u2028ﬁ①²Ⅻ٣𝟘éè\u0308ıİ"
+    )
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(5000)]
+    texts += [
+        text
+        for entry in load_valid_knowledge(bundled_knowledge_dir())
+        for text in (*entry.answer.values(), *(q for qs in entry.questions.values() for q in qs))
+    ]
+    for text in texts:
+        assert text_runs(text) == _TOKEN.findall(clean(text, limit=len(text) + 1)), repr(text)
 
 
 @pytest.mark.parametrize(
