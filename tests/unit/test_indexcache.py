@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import shutil
 from pathlib import Path
@@ -87,3 +88,15 @@ def test_chat_reports_broken_knowledge_with_file_and_line(
     monkeypatch.setenv("TWINBOT_DATA_DIR", str(knowledge.parent / "data"))
     assert main(["chat", "--knowledge", str(knowledge)]) != 0
     assert "conference.yaml:" in capsys.readouterr().err
+
+
+def test_the_fingerprinted_sources_include_everything_they_import() -> None:
+    """A change to any module an index is built with must change the cache key."""
+    package = Path(indexcache.__file__).parent
+    listed = set(indexcache._SOURCES)
+    for name in listed:
+        tree = ast.parse((package / name).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and module.startswith("twinbot."):
+                assert f"{module.split('.')[1]}.py" in listed, (name, module)
