@@ -346,7 +346,9 @@ class Matcher:
         self._sorted_terms = sorted(self._terms)
         # A question typed exactly as an organiser wrote it is answered by that entry even
         # when it is made only of words that are filler elsewhere ("What can you do?").
-        self._verbatim = {key: owner for key, owner in owner_of.items() if key not in shared_keys}
+        for key in shared_keys:
+            del owner_of[key]
+        self._verbatim = owner_of
         # (a longer known word is no typo of any word typo repair looks at)
         self._typos = DeleteIndex(list(self._surfaces), _MAX_TYPO_LENGTH + 1)
 
@@ -402,11 +404,12 @@ class Matcher:
     ) -> dict[Lang, dict[str, _Analysis]]:
         """Every distinct word of *texts* (language, runs) analysed: its token, and for a
         German compound its parts with their stems."""
-        runs_in: dict[Lang, dict[str, None]] = {lang: {} for lang in LANGS}
+        runs_in: dict[Lang, list[list[str]]] = {lang: [] for lang in LANGS}
         for lang, runs in texts:
-            runs_in[lang].update(dict.fromkeys(runs))
+            runs_in[lang].append(runs)
         analysis: dict[Lang, dict[str, _Analysis]] = {}
-        for lang, distinct in runs_in.items():
+        for lang, all_runs in runs_in.items():
+            distinct = dict.fromkeys(itertools.chain.from_iterable(all_runs))
             words = {
                 word: script
                 for run in distinct
