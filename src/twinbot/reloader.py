@@ -1,7 +1,7 @@
 """Hot reload: organisers' edits to the knowledge folder reach the running bot at once.
 
 `Reloader` owns one knowledge folder. `reload()` validates it with `check_knowledge` (the very
-checks of `twinbot check`), builds a new `Responder` and its matcher index in a worker thread,
+checks of `twinbot check`), builds a new `Responder` and its indexes in a worker thread,
 and hands it to `install`, which swaps one reference: a question already being answered
 finishes with the responder it started with, the next one gets the new one. An invalid folder
 installs nothing, so the bot keeps serving the last good knowledge base, and the result carries
@@ -31,6 +31,7 @@ from pathlib import Path
 
 from twinbot.i18n import Catalogs
 from twinbot.loader import KNOWLEDGE_SUFFIXES
+from twinbot.ranking.dense import Encoder
 from twinbot.responder import Responder
 from twinbot.validate import check_knowledge
 
@@ -133,8 +134,10 @@ class Reloader:
         *,
         report: Report | None = None,
         strict: bool = False,
+        encoder: Encoder | None = None,
     ) -> None:
         self.directory = directory
+        self._encoder = encoder
         self._catalogs = catalogs
         self._install = install
         self._report = report
@@ -195,7 +198,14 @@ class Reloader:
         )
         if not checked.ok:
             return result, None
-        return result, Responder(checked.knowledge, self._catalogs)
+        from twinbot.assembly import cached_responder
+
+        # Through the index cache (a restart after the reload finds it built); the vector
+        # store embeds only the phrasings that are new or changed.
+        responder = cached_responder(
+            self.directory, self._catalogs, lambda _: checked.knowledge, self._encoder
+        )
+        return result, responder
 
     # --- watching ------------------------------------------------------------------------------
 

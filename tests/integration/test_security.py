@@ -38,7 +38,11 @@ def api() -> Iterator[FakeBotApi]:
 def start_bot(api: FakeBotApi, data_dir: Path, *args: str, **env: str) -> subprocess.Popen[str]:
     script = Path(sys.executable).with_name("twinbot")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("TWINBOT_")}
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("TWINBOT_") or k == "TWINBOT_CACHE_DIR"
+    }
     environ.update(HOME=str(data_dir), TWINBOT_TOKEN=TOKEN, PYTHONIOENCODING="utf-8", **env)
     return subprocess.Popen(
         [

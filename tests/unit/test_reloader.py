@@ -12,8 +12,8 @@ import pytest
 
 from knowledge_folder import BROKEN, BROKEN_LINE, PARKING_QUESTION, add_parking, write_folder
 from twinbot import reloader as reloader_module
+from twinbot.calibration import Outcome
 from twinbot.i18n import Catalogs
-from twinbot.matcher import Outcome
 from twinbot.reloader import Reloader, ReloadMode, ReloadResult, fingerprint
 from twinbot.responder import Responder
 

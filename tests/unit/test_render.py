@@ -11,17 +11,18 @@ from hypothesis import strategies as st
 from telegram import InputTextMessageContent
 
 from sample_knowledge import sample_knowledge
+from twinbot.assembly import build_responder
 from twinbot.bot import render
 from twinbot.bot.render import Action, Kind
 from twinbot.bot.split import MESSAGE_LIMIT, text_content, utf16_len
+from twinbot.calibration import Outcome
 from twinbot.i18n import Catalogs, Translator
 from twinbot.knowledge import Lang
-from twinbot.matcher import Outcome
-from twinbot.responder import Link, Reply, Responder
+from twinbot.responder import Link, Reply
 
 KB = sample_knowledge()
 CATALOGS = Catalogs.load()
-RESPONDER = Responder(KB, CATALOGS)
+RESPONDER = build_responder(KB, CATALOGS, None)
 
 
 def tr(lang: Lang) -> Translator:

@@ -91,7 +91,14 @@ def attach(application: BotApplication, settings: Settings) -> Organisers:
         await notify_admins(application, result)
 
     directory = settings.knowledge_dir or bundled_knowledge_dir()
-    reloader = Reloader(directory, services.catalogs, install, report=tell_admins)
+    dense = services.responder.fuser.dense
+    reloader = Reloader(
+        directory,
+        services.catalogs,
+        install,
+        report=tell_admins,
+        encoder=dense.encoder if dense is not None else None,
+    )
     organisers = Organisers(settings.admins, reloader, report.local_zone())
     application.bot_data.attach(replace(services, organisers=organisers))
     return organisers
