@@ -30,7 +30,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from twinbot.i18n import Catalogs
-from twinbot.loader import KNOWLEDGE_SUFFIXES
+from twinbot.loader import KNOWLEDGE_SUFFIXES, knowledge_files, read_knowledge_file
 from twinbot.responder import Responder
 from twinbot.validate import check_knowledge
 
@@ -84,16 +84,24 @@ def is_knowledge_file(name: str) -> bool:
 
 
 def fingerprint(directory: Path) -> str:
-    """A digest of the knowledge files' names and contents ("" when the folder is missing)."""
-    digest = hashlib.sha256()
-    try:
-        names = sorted(p.name for p in directory.iterdir() if is_knowledge_file(p.name))
-    except OSError:
+    """A digest of the knowledge files' names and contents ("" when the folder is missing).
+
+    Reads only what the loader would read (regular files within the budgets, without blocking);
+    for any other file its kind, size and time stand in for the content.
+    """
+    readable, _, found = knowledge_files(directory)
+    if not found and not directory.is_dir():
         return ""
-    for name in names:
+    digest = hashlib.sha256()
+    allowed = {str(path) for path in readable}
+    for name in found:
         digest.update(name.encode() + b"\0")
         try:
-            digest.update((directory / name).read_bytes())
+            if name in allowed:
+                digest.update(read_knowledge_file(Path(name)))
+            else:
+                info = os.lstat(name)
+                digest.update(f"{info.st_mode} {info.st_size} {info.st_mtime_ns}".encode())
         except OSError as exc:  # deleted meanwhile, or unreadable: the loader will say so
             digest.update(f"\0{exc.errno}".encode())
         digest.update(b"\0")
