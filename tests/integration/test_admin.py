@@ -277,3 +277,29 @@ async def test_long_reports_are_split(api: FakeBotApi, tmp_path: Path) -> None:
     assert len(parts) >= 5
     assert all(len(part) <= 4096 for part in parts)
     assert sum(part.count("<i>") for part in parts) == 20
+
+
+async def test_hostile_files_in_the_watched_folder_give_one_notice_and_stop_nothing(
+    api: FakeBotApi, folder: Path, tmp_path: Path
+) -> None:
+    import os
+
+    knowledge = load_valid_knowledge(folder)
+    async with running_bot(api, knowledge, tmp_path / "data", **watching(folder)) as bot:
+        # A FIFO, a link to /dev/zero and a file with thousands of problems, all at once.
+        os.mkfifo(folder / "b.yaml")
+        (folder / "a-zero.yaml").symlink_to("/dev/zero")
+        entries = "".join(f"  - id: E{n}\n" for n in range(3_000))
+        (folder / "p.yaml").write_text("topic: {id: p}\nentries:\n" + entries)
+        await wait_until(lambda: len(notices(api, 44)) >= 1, 10)
+        await asyncio.sleep(reloader_module.QUIET_SECONDS + 0.5)  # nothing else comes
+        assert len(sent_to(api, 44)) == 1
+        [notice] = notices(api, 44)
+        assert "\nb.yaml:1: not a regular file (a named pipe)" in notice
+        assert "<pre>a-zero.yaml:1: a link to a file outside the knowledge folder" in notice
+        assert notice.count("p.yaml:") == 18
+        assert "twinbot check</code> to see them all." in notice
+        # The bot keeps answering from the last good version.
+        assert (await ask(bot, DATES_QUESTION)).startswith("The conference takes place")
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 10
