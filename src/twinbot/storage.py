@@ -22,13 +22,14 @@ committed row. Nothing here knows Telegram.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,11 @@ DATABASE_NAME = "twinbot.sqlite3"
 OUTCOMES = ("answer", "suggestions", "not_found")
 #: Longer questions are cut; nobody asks a useful question in more than this.
 MAX_LOGGED_TEXT = 1000
+#: Done inbox rows are kept this long (Telegram keeps an unconfirmed update for 24 hours), so
+#: an update delivered twice is answered once; then they are pruned.
+INBOX_KEEP = timedelta(days=1)
+#: How often pruning runs at most.
+_PRUNE_EVERY = timedelta(minutes=10)
 
 _MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1
@@ -68,6 +74,21 @@ _MIGRATIONS: tuple[str, ...] = (
     # what participants were probably after. Old rows keep NULL.
     """
     ALTER TABLE questions ADD COLUMN suggested TEXT;
+    """,
+    # 2 -> 3: the inbox. Every update is committed here before Telegram is told it arrived, and
+    # marked done in the transaction that logs its question. `body` (the update's JSON, with
+    # the user's id, name and text) is cleared once the update is done; the row stays a day so
+    # an update Telegram delivers again is recognised, then it is pruned.
+    """
+    CREATE TABLE inbox (
+        update_id INTEGER PRIMARY KEY,
+        received  TEXT NOT NULL,
+        state     TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new', 'done', 'set_aside')),
+        tries     INTEGER NOT NULL DEFAULT 0,
+        body      TEXT,
+        finished  TEXT
+    );
+    CREATE INDEX inbox_state ON inbox (state, update_id);
     """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -97,6 +118,9 @@ class Storage:
         # Questions waiting for the background writer, and how many it is writing right now.
         self._queue_changed = threading.Condition()
         self._queued: list[_QuestionRow] = []
+        # Inbox updates whose handling finished: marked done with their questions, in order.
+        self._finished: list[_Finished] = []
+        self._pruned_at = datetime.min.replace(tzinfo=UTC)
         self._writing = 0
         self._readers = 0
         self._closing = False
@@ -206,49 +230,85 @@ class Storage:
         Reads of the log and `close` wait until every queued question is written.
         """
         row = _question_row(lang, outcome, entry_id, text, suggested, datetime.now(UTC))
+        unit = _CURRENT_UPDATE.get()
+        if unit is not None:
+            unit.append(row)  # committed with the update's "done", by `finish_update`
+            return
         with self._queue_changed:
             if self._closing:
                 raise TwinbotError(f"{self.path} is closed; the question was not logged")
             self._queued.append(row)
-            if len(self._queued) == 1:  # the writer sleeps only on an empty queue
-                self._queue_changed.notify_all()
-            if self._writer is None:
-                self._writer = threading.Thread(
-                    target=self._write_queued, name="twinbot-question-log", daemon=True
-                )
-                self._writer.start()
+            # The writer sleeps only on empty queues; questions alone may gather a moment.
+            self._wake_writer(len(self._queued) + len(self._finished) == 1)
+
+    def _wake_writer(self, notify: bool) -> None:
+        # Called with _queue_changed held.
+        if notify:
+            self._queue_changed.notify_all()
+        if self._writer is None:
+            self._writer = threading.Thread(
+                target=self._write_queued, name="twinbot-question-log", daemon=True
+            )
+            self._writer.start()
 
     def _write_queued(self) -> None:
-        """The background writer: every question queued so far in one transaction, repeat."""
+        """The background writer: everything queued so far in one transaction, repeat."""
         while True:
             with self._queue_changed:
-                self._queue_changed.wait_for(lambda: bool(self._queued) or self._closing)
-                if not self._queued:
-                    return  # closing, and nothing left to write
-                # Let a busy bot's questions gather: one wake-up and one transaction for many.
-                # A reader or close() cuts the wait short.
                 self._queue_changed.wait_for(
-                    lambda: self._readers > 0 or self._closing, timeout=_GATHER_SECONDS
+                    lambda: bool(self._queued or self._finished) or self._closing
                 )
+                if not self._queued and not self._finished:
+                    return  # closing, and nothing left to write
+                if not self._finished:
+                    # Let a busy bot's questions gather: one wake-up and one transaction for
+                    # many. A reader, close() or a finished update (a chat waits for it) cuts
+                    # the wait short.
+                    self._queue_changed.wait_for(
+                        lambda: self._readers > 0 or self._closing or bool(self._finished),
+                        timeout=_GATHER_SECONDS,
+                    )
                 batch, self._queued = self._queued, []
-                self._writing = len(batch)
+                finished, self._finished = self._finished, []
+                self._writing = len(batch) + len(finished)
+            rows = batch + [row for done in finished for row in done.questions]
+            now = _timestamp(datetime.now(UTC))
+            ok = False
             try:
                 with self._transaction() as db:
-                    db.executemany(_INSERT_QUESTION, batch)
+                    db.executemany(_INSERT_QUESTION, rows)
+                    db.executemany(
+                        "UPDATE inbox SET state = 'done', body = NULL, finished = ? "
+                        "WHERE update_id = ? AND state = 'new'",
+                        [(now, done.update_id) for done in finished],
+                    )
+                ok = True
             except sqlite3.Error:
                 # The bot keeps answering; the log misses these questions, and says so.
-                _log.exception("could not log %d questions in %s", len(batch), self.path)
+                _log.exception(
+                    "could not log %d questions and %d finished updates in %s",
+                    len(rows),
+                    len(finished),
+                    self.path,
+                )
             finally:
                 with self._queue_changed:
                     self._writing = 0
                     self._queue_changed.notify_all()
+                for done in finished:
+                    try:
+                        done.then(ok)
+                    except Exception:  # a caller's callback must not stop the writer
+                        _log.exception("a finished-update callback failed")
 
     def _wait_for_queue(self) -> None:
         with self._queue_changed:
             self._readers += 1
             self._queue_changed.notify_all()
             try:
-                self._queue_changed.wait_for(lambda: not self._queued and not self._writing)
+                self._queue_changed.wait_for(
+                    lambda: not self._queued and not self._finished and not self._writing
+                )
             finally:
                 self._readers -= 1
 
@@ -287,6 +347,86 @@ class Storage:
             ).fetchall()
         return [_logged(row) for row in rows if is_lang(row[2])]
 
+    # --- the inbox ------------------------------------------------------------------------------
+
+    def inbox_add(self, updates: Iterable[tuple[int, str]]) -> list[int]:
+        """Commit (update_id, JSON body) pairs; returns the ids that were not there before.
+
+        An id already in the inbox (Telegram delivered it again, or a webhook retried) is left
+        alone: it is answered once. Old done rows are pruned now and then.
+        """
+        now = datetime.now(UTC)
+        received = _timestamp(now)
+        added: list[int] = []
+        with self._transaction() as db:
+            for update_id, body in updates:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO inbox (update_id, received, body) VALUES (?, ?, ?)",
+                    (update_id, received, body),
+                )
+                if cursor.rowcount:
+                    added.append(update_id)
+            if now - self._pruned_at > _PRUNE_EVERY:
+                self._pruned_at = now
+                db.execute(
+                    "DELETE FROM inbox WHERE state = 'done' AND finished < ?",
+                    (_timestamp(now - INBOX_KEEP),),
+                )
+        return added
+
+    def inbox_unfinished(self, max_tries: int) -> tuple[list[tuple[int, str]], list[int]]:
+        """Start-up: the updates the last run left unfinished, oldest first, to answer again.
+
+        Each counts as one more try; one tried *max_tries* times already (it crashed the bot
+        each time, say) is set aside instead and returned in the second list.
+        """
+        with self._transaction() as db:
+            db.execute("UPDATE inbox SET tries = tries + 1 WHERE state = 'new'")
+            aside = [
+                int(row[0])
+                for row in db.execute(
+                    "SELECT update_id FROM inbox WHERE state = 'new' AND tries > ? "
+                    "ORDER BY update_id",
+                    (max_tries,),
+                )
+            ]
+            db.execute(
+                "UPDATE inbox SET state = 'set_aside' WHERE state = 'new' AND tries > ?",
+                (max_tries,),
+            )
+            rows = db.execute(
+                "SELECT update_id, body FROM inbox WHERE state = 'new' ORDER BY update_id"
+            ).fetchall()
+        return [(int(i), str(b)) for i, b in rows], aside
+
+    def inbox_set_aside(self, update_id: int) -> None:
+        """Keep an update that cannot be handled for the organisers, out of the way."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE inbox SET state = 'set_aside', tries = tries + 1 WHERE update_id = ?",
+                (update_id,),
+            )
+
+    def inbox_counts(self) -> dict[str, int]:
+        """How many inbox rows are in each state (for tests and the operator)."""
+        self._wait_for_queue()
+        with self._lock:
+            rows = self._db.execute("SELECT state, count(*) FROM inbox GROUP BY state").fetchall()
+        return {str(state): int(count) for state, count in rows}
+
+    def finish_update(self, update_id: int, then: Callable[[bool], None]) -> None:
+        """Mark *update_id* done, with the questions logged while handling it, in one commit.
+
+        Returns at once; the writer thread commits it and then calls *then* (True when the
+        commit succeeded) on its own thread.
+        """
+        questions = tuple(_CURRENT_UPDATE.get() or ())
+        with self._queue_changed:
+            if self._closing:
+                raise TwinbotError(f"{self.path} is closed; update {update_id} stays unfinished")
+            self._finished.append(_Finished(update_id, questions, then))
+            self._wake_writer(True)  # a chat waits for this one: no gathering
+
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
@@ -313,11 +453,36 @@ class Storage:
             )
 
 
+@contextmanager
+def handling_update() -> Iterator[None]:
+    """Questions logged inside this block wait for `Storage.finish_update`, not the queue.
+
+    The bot wraps the handling of each inbox update in it, so the update's question-log row and
+    its "done" are one transaction: after a crash either both are there or neither.
+    """
+    token = _CURRENT_UPDATE.set([])
+    try:
+        yield
+    finally:
+        _CURRENT_UPDATE.reset(token)
+
+
 _COLUMNS = "id, ts, lang, outcome, entry_id, text, suggested"
 _INSERT_QUESTION = (
     "INSERT INTO questions (ts, lang, outcome, entry_id, text, suggested) VALUES (?, ?, ?, ?, ?, ?)"
 )
 _QuestionRow = tuple[str, Lang, str, str | None, str | None, str | None]
+#: The questions logged while the current task handles an inbox update (None: not one).
+_CURRENT_UPDATE: contextvars.ContextVar[list[_QuestionRow] | None] = contextvars.ContextVar(
+    "twinbot_current_update", default=None
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Finished:
+    update_id: int
+    questions: tuple[_QuestionRow, ...]
+    then: Callable[[bool], None]
 
 
 def _question_row(

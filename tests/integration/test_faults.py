@@ -157,8 +157,8 @@ async def test_a_restart_neither_repeats_nor_loses_an_update(
         await wait_until(lambda: len(bot.done) >= 9)
 
         async def release_once_stopping() -> None:
-            updater = bot.application.updater
-            await wait_until(lambda: updater is not None and not updater.running)
+            inbox = bot.application.bot_data.inbox
+            await wait_until(lambda: inbox is not None and not inbox.polling)
             release.set()
 
         releasing = asyncio.create_task(release_once_stopping())

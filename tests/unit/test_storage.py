@@ -107,7 +107,7 @@ def test_a_version_1_log_is_migrated_and_kept(tmp_path: Path) -> None:
     )
     db.close()
     with Storage.open(tmp_path) as storage:
-        assert storage.schema_version == SCHEMA_VERSION == 2
+        assert storage.schema_version == SCHEMA_VERSION == 3
         assert storage.language_of(42) == "ru"
         [old] = storage.questions()
         assert (old.text, old.suggested) == ("wo parken", None)
