@@ -1,4 +1,4 @@
-"""The bot's state in SQLite: users' language choices and the log of questions.
+"""The bot's state in SQLite: users' language choices, the log of questions, the inbox.
 
 One database file, `twinbot.sqlite3` in the data directory, in WAL mode so a backup
 (`sqlite3 twinbot.sqlite3 ".backup copy.sqlite3"`) or a report can read while the bot writes.
@@ -6,9 +6,10 @@ One database file, `twinbot.sqlite3` in the data directory, in WAL mode so a bac
 power loss or OS crash can drop the last few commits — an acceptable loss for language
 preferences and a question log, bought with one fsync per checkpoint instead of per message.
 
-Privacy by construction: a Telegram user id appears only in `user_languages` (it is the key of
+Privacy by construction: a Telegram user id is kept only in `user_languages` (it is the key of
 the choice); the question log never stores user ids or names, and keeps the question's text only
-when the bot could not answer it, so organisers can fill the gap.
+when the bot could not answer it, so organisers can fill the gap. The inbox holds an update as
+Telegram sent it only until it is answered (or, set aside, for organisers to look at).
 
 The schema version lives in `PRAGMA user_version`; `_MIGRATIONS[n]` brings version n to n+1.
 Calls are short synchronous statements behind a lock; async callers run them with
@@ -26,7 +27,7 @@ import contextvars
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -118,8 +119,6 @@ class Storage:
         # Questions waiting for the background writer, and how many it is writing right now.
         self._queue_changed = threading.Condition()
         self._queued: list[_QuestionRow] = []
-        # Inbox updates whose handling finished: marked done with their questions, in order.
-        self._finished: list[_Finished] = []
         self._pruned_at = datetime.min.replace(tzinfo=UTC)
         self._writing = 0
         self._readers = 0
@@ -238,77 +237,45 @@ class Storage:
             if self._closing:
                 raise TwinbotError(f"{self.path} is closed; the question was not logged")
             self._queued.append(row)
-            # The writer sleeps only on empty queues; questions alone may gather a moment.
-            self._wake_writer(len(self._queued) + len(self._finished) == 1)
-
-    def _wake_writer(self, notify: bool) -> None:
-        # Called with _queue_changed held.
-        if notify:
-            self._queue_changed.notify_all()
-        if self._writer is None:
-            self._writer = threading.Thread(
-                target=self._write_queued, name="twinbot-question-log", daemon=True
-            )
-            self._writer.start()
+            if len(self._queued) == 1:  # the writer sleeps only on an empty queue
+                self._queue_changed.notify_all()
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_queued, name="twinbot-question-log", daemon=True
+                )
+                self._writer.start()
 
     def _write_queued(self) -> None:
-        """The background writer: everything queued so far in one transaction, repeat."""
+        """The background writer: every question queued so far in one transaction, repeat."""
         while True:
             with self._queue_changed:
-                self._queue_changed.wait_for(
-                    lambda: bool(self._queued or self._finished) or self._closing
-                )
-                if not self._queued and not self._finished:
+                self._queue_changed.wait_for(lambda: bool(self._queued) or self._closing)
+                if not self._queued:
                     return  # closing, and nothing left to write
-                if not self._finished:
-                    # Let a busy bot's questions gather: one wake-up and one transaction for
-                    # many. A reader, close() or a finished update (a chat waits for it) cuts
-                    # the wait short.
-                    self._queue_changed.wait_for(
-                        lambda: self._readers > 0 or self._closing or bool(self._finished),
-                        timeout=_GATHER_SECONDS,
-                    )
+                # Let a busy bot's questions gather: one wake-up and one transaction for many.
+                # A reader or close() cuts the wait short.
+                self._queue_changed.wait_for(
+                    lambda: self._readers > 0 or self._closing, timeout=_GATHER_SECONDS
+                )
                 batch, self._queued = self._queued, []
-                finished, self._finished = self._finished, []
-                self._writing = len(batch) + len(finished)
-            rows = batch + [row for done in finished for row in done.questions]
-            now = _timestamp(datetime.now(UTC))
-            ok = False
+                self._writing = len(batch)
             try:
                 with self._transaction() as db:
-                    db.executemany(_INSERT_QUESTION, rows)
-                    db.executemany(
-                        "UPDATE inbox SET state = 'done', body = NULL, finished = ? "
-                        "WHERE update_id = ? AND state = 'new'",
-                        [(now, done.update_id) for done in finished],
-                    )
-                ok = True
+                    db.executemany(_INSERT_QUESTION, batch)
             except sqlite3.Error:
                 # The bot keeps answering; the log misses these questions, and says so.
-                _log.exception(
-                    "could not log %d questions and %d finished updates in %s",
-                    len(rows),
-                    len(finished),
-                    self.path,
-                )
+                _log.exception("could not log %d questions in %s", len(batch), self.path)
             finally:
                 with self._queue_changed:
                     self._writing = 0
                     self._queue_changed.notify_all()
-                for done in finished:
-                    try:
-                        done.then(ok)
-                    except Exception:  # a caller's callback must not stop the writer
-                        _log.exception("a finished-update callback failed")
 
     def _wait_for_queue(self) -> None:
         with self._queue_changed:
             self._readers += 1
             self._queue_changed.notify_all()
             try:
-                self._queue_changed.wait_for(
-                    lambda: not self._queued and not self._finished and not self._writing
-                )
+                self._queue_changed.wait_for(lambda: not self._queued and not self._writing)
             finally:
                 self._readers -= 1
 
@@ -414,18 +381,22 @@ class Storage:
             rows = self._db.execute("SELECT state, count(*) FROM inbox GROUP BY state").fetchall()
         return {str(state): int(count) for state, count in rows}
 
-    def finish_update(self, update_id: int, then: Callable[[bool], None]) -> None:
+    def finish_update(self, update_id: int) -> None:
         """Mark *update_id* done, with the questions logged while handling it, in one commit.
 
-        Returns at once; the writer thread commits it and then calls *then* (True when the
-        commit succeeded) on its own thread.
+        Called inside `handling_update()`, on the event loop, right after the update's reply
+        went out: a WAL commit with synchronous=NORMAL does not wait for the disk, and the
+        thread hop of `queue_question` would only widen the window in which a crash sends the
+        reply twice.
         """
         questions = tuple(_CURRENT_UPDATE.get() or ())
-        with self._queue_changed:
-            if self._closing:
-                raise TwinbotError(f"{self.path} is closed; update {update_id} stays unfinished")
-            self._finished.append(_Finished(update_id, questions, then))
-            self._wake_writer(True)  # a chat waits for this one: no gathering
+        with self._transaction() as db:
+            db.executemany(_INSERT_QUESTION, questions)
+            db.execute(
+                "UPDATE inbox SET state = 'done', body = NULL, finished = ? "
+                "WHERE update_id = ? AND state = 'new'",
+                (_timestamp(datetime.now(UTC)), update_id),
+            )
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -476,13 +447,6 @@ _QuestionRow = tuple[str, Lang, str, str | None, str | None, str | None]
 _CURRENT_UPDATE: contextvars.ContextVar[list[_QuestionRow] | None] = contextvars.ContextVar(
     "twinbot_current_update", default=None
 )
-
-
-@dataclass(frozen=True, slots=True)
-class _Finished:
-    update_id: int
-    questions: tuple[_QuestionRow, ...]
-    then: Callable[[bool], None]
 
 
 def _question_row(

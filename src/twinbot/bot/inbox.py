@@ -13,8 +13,9 @@ Application runs without an Updater (`ApplicationBuilder().updater(None)`) and `
   answered, instead of being fetched again forever.
 - `InboxProcessor` (chat-ordered, like `ChatOrderedProcessor`) handles an update inside
   `storage.handling_update()`, so its question-log row and its "done" are committed together,
-  and lets the chat's next update start only once that commit is through: after a crash at most
-  the one reply per chat that was being sent can be sent again (at-least-once).
+  and lets the chat's next update start only once that commit is through: after a crash only
+  the replies that were on their way can be sent again (at-least-once) — at most one per chat,
+  and no more than the sends on the wire at once (`DeliveryPolicy.connections`).
 - `recover` (start-up) queues what the last run left unfinished, oldest first, before anything
   new is fetched. An update unfinished `MAX_TRIES` times (it crashed the bot every time) is set
   aside.
@@ -33,7 +34,6 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from twinbot.bot.delivery import ChatOrderedProcessor, on_polling_error
-from twinbot.errors import TwinbotError
 from twinbot.storage import Storage, handling_update
 
 if TYPE_CHECKING:
@@ -118,24 +118,15 @@ class Inbox:
         self._open.add(update_id)
         await application.update_queue.put(update)
 
-    async def finish(self, update_id: int) -> None:
-        """Mark *update_id* done (with its questions) and wait until that is committed."""
-        loop = asyncio.get_running_loop()
-        committed: asyncio.Future[bool] = loop.create_future()
-
-        def then(ok: bool) -> None:
-            # A loop already gone (RuntimeError): the update is answered again next start.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(_resolve, committed, ok)
-
+    def finish(self, update_id: int) -> None:
+        """Mark *update_id* done, with its questions, committed before this returns."""
         try:
-            self.storage.finish_update(update_id, then)
-        except TwinbotError as exc:
-            _log.warning("%s", exc)
-            return
+            self.storage.finish_update(update_id)
+        except Exception:
+            # Answered, but not marked: it is answered again at the next start.
+            _log.exception("could not mark update %d done", update_id)
         finally:
             self._open.discard(update_id)
-        await committed
 
     # --- long polling ---------------------------------------------------------------------------
 
@@ -210,11 +201,6 @@ class Inbox:
 _READ_MARGIN = 10.0
 
 
-def _resolve(future: asyncio.Future[bool], ok: bool) -> None:
-    if not future.done():
-        future.set_result(ok)
-
-
 async def _pause(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
@@ -235,4 +221,4 @@ class InboxProcessor(ChatOrderedProcessor):
             await coroutine
             # python-telegram-bot has run the handlers and the error handler by now; an update
             # whose handling raised was answered with the error note and is done as well.
-            await self._inbox.finish(update.update_id)
+            self._inbox.finish(update.update_id)
