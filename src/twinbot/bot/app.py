@@ -302,7 +302,11 @@ def run_bot(settings: Settings, services: Services) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        application = build_application(settings, services)
+        # TWINBOT_SEND_RATE: Telegram's 30 messages a second unless the operator says otherwise.
+        delivery = DeliveryPolicy(overall_per_second=settings.send_rate)
+        application = build_application(settings, services, delivery=delivery)
+        for note in settings.webhook_notes():
+            _log.warning("%s", note)
         await serve(application, settings, stop)
 
     # Start-up failures become one readable line. python-telegram-bot puts the token into

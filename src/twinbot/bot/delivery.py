@@ -44,7 +44,8 @@ JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 class DeliveryPolicy:
     """How hard the bot tries to deliver, and how fast it may send."""
 
-    #: Telegram's limit for one bot: about 30 messages per second overall (0: no limit) …
+    #: Telegram's limit for one bot: about 30 messages per second overall (0: no limit;
+    #: `twinbot run` takes it from TWINBOT_SEND_RATE) …
     overall_per_second: float = 30.0
     #: … and 20 per minute into one group.
     group_per_minute: float = 20.0
