@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -109,10 +111,36 @@ class LoggedQuestion:
     suggested: str | None = None
 
 
+class DamagedDatabase(TwinbotError):
+    """The database file is not an SQLite database, or SQLite found it damaged."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(
+            f"the database {path} is damaged ({reason}) — the bot moves it aside and starts a "
+            "fresh one at its next start; to keep the old data, restore a backup "
+            "(docs/running.md, section 6)"
+        )
+        self.path = path
+        self.reason = reason
+
+
+def _file_identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino, info.st_mode)
+
+
 class Storage:
     """The SQLite database in one data directory; safe to share between threads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, check: bool = False) -> None:
+        """Open (or create) the database at *path*; *check* runs SQLite's `quick_check` first.
+
+        Raises `DamagedDatabase` when the file is not a database or is damaged, `TwinbotError`
+        when it cannot be opened at all.
+        """
         self.path = path
         self._lock = threading.Lock()
         self._languages: dict[int, Lang | None] = {}
@@ -124,23 +152,82 @@ class Storage:
         self._readers = 0
         self._closing = False
         self._writer: threading.Thread | None = None
+        #: Where a damaged database was moved by `open_or_recover`, else None.
+        self.recovered_from: Path | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._migrate()
         except (OSError, sqlite3.Error) as exc:
             raise TwinbotError(
                 f"cannot open the database {path}: {exc} — check that the data directory "
                 "exists and is writable (--data-dir / TWINBOT_DATA_DIR)"
             ) from exc
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            if check:
+                verdict = str(self._db.execute("PRAGMA quick_check").fetchone()[0])
+                if verdict != "ok":
+                    raise sqlite3.DatabaseError(verdict)
+            self._migrate()
+        except sqlite3.OperationalError as exc:  # locked, read-only, out of disk space…
+            self._db.close()
+            raise TwinbotError(
+                f"cannot open the database {path}: {exc} — check that the data directory "
+                "exists and is writable (--data-dir / TWINBOT_DATA_DIR)"
+            ) from exc
+        except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
+            self._db.close()
+            raise DamagedDatabase(path, str(exc)) from exc
+        self._identity = _file_identity(path)
 
     @classmethod
     def open(cls, data_dir: Path) -> Storage:
         """The database in *data_dir*, created on first use."""
         return cls(data_dir / DATABASE_NAME)
+
+    @classmethod
+    def open_or_recover(cls, data_dir: Path, *, now: datetime | None = None) -> Storage:
+        """Like `open`, for the bot: a damaged database is moved aside and a fresh one started.
+
+        The damaged file (and its -wal and -shm) is kept next to it as
+        `twinbot.sqlite3.damaged-<UTC time>` for an operator to rescue what they can; the
+        new storage's `recovered_from` says where, so the bot can tell the admins.
+        """
+        path = data_dir / DATABASE_NAME
+        try:
+            return cls(path, check=True)
+        except DamagedDatabase as exc:
+            stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+            aside = path.with_name(f"{path.name}.damaged-{stamp}")
+            for suffix in ("", "-wal", "-shm"):
+                source = path.with_name(path.name + suffix)
+                if source.exists():
+                    source.rename(aside.with_name(aside.name + suffix))
+            _log.error(
+                "THE DATABASE %s IS DAMAGED (%s): moved aside to %s; started a fresh one — "
+                "language choices and the question log so far are only in the old file",
+                path,
+                exc.reason,
+                aside,
+            )
+            storage = cls(path)
+            storage.recovered_from = aside
+            return storage
+
+    def health(self) -> str | None:
+        """None while the database file is the one opened and writable; else what is wrong.
+
+        "deleted" (gone, or replaced by another file: SQLite would go on writing into the
+        unlinked one) or "read-only" (no write permission, or SQLite refuses to write).
+        """
+        identity = _file_identity(self.path)
+        if identity is None or self._identity is None or identity[:2] != self._identity[:2]:
+            return "deleted"
+        if not identity[2] & stat.S_IWUSR or not os.access(self.path, os.W_OK):
+            return "read-only"
+        return None
 
     def close(self) -> None:
         """Write the queued questions, then close the connection (SQLite checkpoints the WAL)."""
@@ -282,7 +369,7 @@ class Storage:
     def questions(self, *, limit: int = 100) -> list[LoggedQuestion]:
         """The most recent questions, newest first."""
         self._wait_for_queue()
-        with self._lock:
+        with self._lock, self._reading():
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM questions ORDER BY id DESC LIMIT ?", (limit,)
             ).fetchall()
@@ -308,7 +395,7 @@ class Storage:
             clauses.append("outcome != 'answer'")
         where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
         self._wait_for_queue()
-        with self._lock:
+        with self._lock, self._reading():
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM questions {where}ORDER BY ts, id", values
             ).fetchall()
@@ -397,6 +484,16 @@ class Storage:
                 "WHERE update_id = ? AND state = 'new'",
                 (_timestamp(datetime.now(UTC)), update_id),
             )
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A damaged page met while reading is a `DamagedDatabase`, not a bare sqlite3 error."""
+        try:
+            yield
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise DamagedDatabase(self.path, str(exc)) from exc
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

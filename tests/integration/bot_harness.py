@@ -96,7 +96,7 @@ async def running_bot(
     *request* replaces python-telegram-bot's HTTP client, e.g. one with a short read timeout.
     """
     settings = settings_for(api, data_dir, **settings_changes)
-    storage = Storage.open(data_dir)
+    storage = Storage.open_or_recover(data_dir)  # as make_services does
     services = Services(Responder(knowledge, catalogs(), matcher), storage, LOADED_AT)
     application = build_application(
         settings, services, delivery=delivery, throttle=throttle, request=request

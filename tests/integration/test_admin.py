@@ -303,3 +303,33 @@ async def test_hostile_files_in_the_watched_folder_give_one_notice_and_stop_noth
         assert (await ask(bot, DATES_QUESTION)).startswith("The conference takes place")
         stopping = time.monotonic()
     assert time.monotonic() - stopping < 10
+
+
+async def test_database_faults_are_told_to_the_admins(
+    api: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from twinbot.bot import admin
+    from twinbot.storage import DATABASE_NAME
+
+    monkeypatch.setattr(admin, "STORAGE_CHECK_SECONDS", 0.05)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / DATABASE_NAME).write_bytes(b"garbage " * 100)
+    async with running_bot(api, KB, data, admins=ADMINS) as bot:
+        await wait_until(lambda: len(sent_to(api, 44)) == 1)
+        [moved] = [p for p in data.iterdir() if ".damaged-" in p.name]
+        assert sent_to(api, 44)[0] == (
+            f"⚠️ The database <code>{data / DATABASE_NAME}</code> was damaged. The bot moved it "
+            f"aside to <code>{moved}</code> and started a fresh one: language choices and the "
+            "question log so far are only in the old file."
+        )
+        assert sent_to(api, ADMIN) == sent_to(api, 44)  # every admin, once
+        # Fresh and working: questions are answered and logged.
+        await bot.process(message=message("/help", user_id=OTHER))
+
+        (data / DATABASE_NAME).unlink()
+        await wait_until(lambda: len(sent_to(api, 44)) == 2)
+        assert "was deleted while the bot runs" in sent_to(api, 44)[1]
+        await asyncio.sleep(0.2)  # told once, not at every look
+        assert len(sent_to(api, 44)) == 2
+        assert (await ask(bot, DATES_QUESTION)).startswith("The conference takes place")

@@ -211,7 +211,9 @@ def make_services(
     settings: Settings, responder: Responder, *, loaded_at: datetime | None = None
 ) -> Services:
     """Open the storage in the data directory and bundle it with the responder."""
-    storage = Storage.open(settings.data_dir)
+    # A damaged database is moved aside and a fresh one started: one bad file must not keep
+    # the bot down until someone intervenes (the admins are told at start).
+    storage = Storage.open_or_recover(settings.data_dir)
     return Services(responder, storage, loaded_at or datetime.now(UTC))
 
 
@@ -258,12 +260,15 @@ async def serve(application: BotApplication, settings: Settings, stop: asyncio.E
             _log.info("long polling as @%s", application.bot.username)
         # Organisers' edits to the knowledge folder go live while the bot runs.
         watching = admin.start_watching(application, settings)
+        # A database that was damaged, is deleted or turns read-only is told to the admins.
+        checking = asyncio.create_task(admin.watch_storage(application, stop))
         try:
             await stop.wait()
         finally:
             _log.info("stopping")
             await admin.stop_watching(watching)
             stop.set()
+            await checking
             if receiving is not None:
                 await receiving
             if server is not None:

@@ -123,6 +123,29 @@ def _problem_lines(result: ReloadResult) -> list[str]:
     ]
 
 
+# --- the database ---------------------------------------------------------------------------
+
+
+def database_notice(tr: Translator, path: str, problem: str, aside: str = "") -> str:
+    """What admins hear when the database was damaged, deleted or turned read-only."""
+    where = f"<code>{html.escape(path)}</code>"
+    if problem == "damaged":
+        return tr.gettext(
+            "⚠️ The database {path} was damaged. The bot moved it aside to {aside} and started "
+            "a fresh one: language choices and the question log so far are only in the old file."
+        ).format(path=where, aside=f"<code>{html.escape(aside)}</code>")
+    if problem == "deleted":
+        return tr.gettext(
+            "⚠️ The database {path} was deleted while the bot runs. The bot keeps answering, "
+            "but what it saves now is lost at the next restart. Restart the bot (it creates a "
+            "new one) or restore a backup."
+        ).format(path=where)
+    return tr.gettext(
+        "⚠️ The database {path} is read-only. The bot keeps answering, but cannot save "
+        "language choices, the question log or incoming messages. Make it writable again."
+    ).format(path=where)
+
+
 # --- unanswered questions -------------------------------------------------------------------
 
 
