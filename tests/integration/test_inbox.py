@@ -142,3 +142,21 @@ async def test_an_update_delivered_again_is_answered_once(api: FakeBotApi, tmp_p
     assert again not in bot.done
     [reply] = texts_to(api, 65)
     assert "loaded on" in reply
+
+
+async def test_a_database_that_refuses_writes_does_not_stop_the_answers(
+    api: FakeBotApi, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(api, KB, tmp_path) as bot:
+        # SQLite's own read-only switch: every write fails as on a read-only file.
+        with bot.storage._lock:
+            bot.storage._db.execute("PRAGMA query_only = ON")
+        calls = await bot.process(message=message("/help", user_id=66))
+        assert HELP_EN in str(calls[-1].params["text"])
+        assert "answering them without the inbox" in caplog.text
+        with bot.storage._lock:
+            bot.storage._db.execute("PRAGMA query_only = OFF")
+        again = api.push(message=message("/about", user_id=66))
+        await wait_until(lambda: again in bot.done)
+        await wait_until(lambda: states(tmp_path).get(again) == "done")
+    assert len(texts_to(api, 66)) == 2

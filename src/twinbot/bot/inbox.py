@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from twinbot.bot.delivery import ChatOrderedProcessor, on_polling_error
+from twinbot.errors import TwinbotError
 from twinbot.storage import Storage, handling_update
 
 if TYPE_CHECKING:
@@ -97,13 +99,25 @@ class Inbox:
             rows.append((update_id, json.dumps(item, ensure_ascii=False)))
         if not rows:
             return None
-        added = set(await asyncio.to_thread(self.storage.inbox_add, rows))
-        for update_id, body in rows:
-            if update_id in added:
-                await self._dispatch(application, update_id, body)
+        try:
+            added = set(await asyncio.to_thread(self.storage.inbox_add, rows))
+        except (sqlite3.Error, TwinbotError) as exc:
+            # The database is deleted, read-only or full (the admins are told): answering
+            # without the inbox beats not answering at all.
+            _log.warning(
+                "could not store %d updates (%s); answering them without the inbox", len(rows), exc
+            )
+            for update_id, body in rows:
+                await self._dispatch(application, update_id, body, durable=False)
+        else:
+            for update_id, body in rows:
+                if update_id in added:
+                    await self._dispatch(application, update_id, body)
         return max(update_id for update_id, _ in rows)
 
-    async def _dispatch(self, application: BotApplication, update_id: int, body: str) -> None:
+    async def _dispatch(
+        self, application: BotApplication, update_id: int, body: str, *, durable: bool = True
+    ) -> None:
         try:
             update = Update.de_json(json.loads(body), application.bot)
         except Exception as exc:
@@ -113,18 +127,20 @@ class Inbox:
                 update_id,
                 type(exc).__name__,
             )
-            await asyncio.to_thread(self.storage.inbox_set_aside, update_id)
+            if durable:
+                await asyncio.to_thread(self.storage.inbox_set_aside, update_id)
             return
-        self._open.add(update_id)
+        if durable:
+            self._open.add(update_id)
         await application.update_queue.put(update)
 
     def finish(self, update_id: int) -> None:
         """Mark *update_id* done, with its questions, committed before this returns."""
         try:
             self.storage.finish_update(update_id)
-        except Exception:
+        except (sqlite3.Error, TwinbotError) as exc:
             # Answered, but not marked: it is answered again at the next start.
-            _log.exception("could not mark update %d done", update_id)
+            _log.warning("could not mark update %d done (%s)", update_id, exc)
         finally:
             self._open.discard(update_id)
 
