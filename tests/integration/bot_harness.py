@@ -96,7 +96,7 @@ async def running_bot(
     *request* replaces python-telegram-bot's HTTP client, e.g. one with a short read timeout.
     """
     settings = settings_for(api, data_dir, **settings_changes)
-    storage = Storage.open(data_dir)
+    storage = Storage.open_or_recover(data_dir)  # as make_services does
     if responder is None:
         responder = build_responder(knowledge, catalogs(), None)
     services = Services(responder, storage, LOADED_AT)

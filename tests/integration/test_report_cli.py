@@ -95,3 +95,23 @@ def test_report_does_not_load_python_telegram_bot(data_dir: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip().endswith("[]")
+
+
+@pytest.mark.parametrize("damage", ["garbage", "pages"])
+def test_a_damaged_log_is_a_clear_error_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, damage: str
+) -> None:
+    path = data_dir / "twinbot.sqlite3"
+    with Storage.open(data_dir) as storage:  # enough rows for pages beyond the header
+        for n in range(3000):
+            storage.log_question("en", "not_found", None, f"question {n} " + "x" * 200)
+    if damage == "garbage":
+        path.write_bytes(b"garbage " * 1000)
+    else:
+        with path.open("r+b") as f:
+            f.seek(path.stat().st_size // 2)
+            f.write(b"\xa5" * 8192)
+    code, out, err = run(capsys, "--data-dir", str(data_dir), "--all")
+    assert (code, out) == (1, "")
+    assert err.startswith(f"twinbot: the database {path} is damaged (")
+    assert "restore a backup" in err and "Traceback" not in err

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_folder import BROKEN, BROKEN_LINE, PARKING_QUESTION, add_parking, write_folder
+from knowledge_folder import (
+    BROKEN,
+    BROKEN_LINE,
+    PARKING,
+    PARKING_QUESTION,
+    add_parking,
+    write_folder,
+)
 from twinbot import reloader as reloader_module
 from twinbot.calibration import Outcome
 from twinbot.i18n import Catalogs
@@ -164,3 +171,28 @@ async def test_a_missing_folder_is_waited_for(tmp_path: Path) -> None:
     assert bot.installed[0].reply("Wie kann ich an einem Jugendaustausch teilnehmen?").outcome is (
         Outcome.ANSWER
     )
+
+
+@pytest.mark.parametrize("mode", [ReloadMode.AUTO, ReloadMode.POLL])
+async def test_a_slow_save_in_chunks_is_one_reload_of_the_whole_file(
+    folder: Path, mode: ReloadMode
+) -> None:
+    # An editor writing in place, in chunks 0.4 s apart; after the first chunk the file is
+    # already valid YAML (the old content), after the second a half-written entry.
+    bot = Bot(folder)
+    whole = (folder / "conference.yaml").read_text(encoding="utf-8") + PARKING
+    cut = len(whole) - len(PARKING) // 2
+    async with watching(bot, mode):
+        with (folder / "conference.yaml").open("w", encoding="utf-8") as f:
+            for chunk in (
+                whole[: len(whole) - len(PARKING)],
+                whole[len(whole) - len(PARKING) : cut],
+                whole[cut:],
+            ):
+                f.write(chunk)
+                f.flush()
+                await asyncio.sleep(0.4)
+        await until(lambda: len(bot.reports) >= 1)
+        await asyncio.sleep(reloader_module.QUIET_SECONDS + 4 * INTERVAL)  # nothing else comes
+    assert [r.ok for r in bot.reports] == [True]
+    assert len(bot.installed) == 1 and bot.answers(PARKING_QUESTION)

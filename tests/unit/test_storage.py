@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -107,7 +107,7 @@ def test_a_version_1_log_is_migrated_and_kept(tmp_path: Path) -> None:
     )
     db.close()
     with Storage.open(tmp_path) as storage:
-        assert storage.schema_version == SCHEMA_VERSION == 2
+        assert storage.schema_version == SCHEMA_VERSION == 3
         assert storage.language_of(42) == "ru"
         [old] = storage.questions()
         assert (old.text, old.suggested) == ("wo parken", None)
@@ -205,3 +205,27 @@ def test_close_writes_what_is_still_queued(tmp_path: Path) -> None:
         logged = reopened.questions(limit=1000)
     assert len(logged) == 200
     assert {q.suggested for q in logged} == {"conference-dates"}
+
+
+def test_done_inbox_rows_lose_their_body_at_once_and_go_after_a_day(tmp_path: Path) -> None:
+    from twinbot.storage import DATABASE_NAME, INBOX_KEEP, handling_update
+
+    with Storage.open(tmp_path) as storage:
+        assert storage.inbox_add([(1, '{"update_id": 1}'), (2, '{"update_id": 2}')]) == [1, 2]
+        assert storage.inbox_add([(2, '{"update_id": 2}'), (3, "{}")]) == [3]  # 2 is known
+        with handling_update():
+            storage.queue_question("en", "not_found", None, "asked in update 1")
+            assert storage.questions() == []  # waits for the update's own commit
+            storage.finish_update(1)
+        assert [q.text for q in storage.questions()] == ["asked in update 1"]
+        with sqlite3.connect(tmp_path / DATABASE_NAME) as db:
+            assert db.execute("SELECT update_id, state, body FROM inbox").fetchall() == [
+                (1, "done", None),
+                (2, "new", '{"update_id": 2}'),
+                (3, "new", "{}"),
+            ]
+            old = (datetime.now(UTC) - INBOX_KEEP - timedelta(minutes=1)).isoformat()
+            db.execute("UPDATE inbox SET finished = ? WHERE update_id = 1", (old,))
+        storage._pruned_at = datetime.min.replace(tzinfo=UTC)  # prune at the next add
+        storage.inbox_add([(4, "{}")])
+        assert storage.inbox_counts() == {"new": 3}

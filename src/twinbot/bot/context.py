@@ -21,6 +21,7 @@ from twinbot.storage import Storage
 
 if TYPE_CHECKING:
     from twinbot.bot.admin import Organisers
+    from twinbot.bot.inbox import Inbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +47,15 @@ class Services:
 class BotData:
     """`context.bot_data`: created empty by python-telegram-bot, filled by `build_application`."""
 
-    __slots__ = ("_services", "throttle")
+    __slots__ = ("_services", "inbox", "throttle")
 
     def __init__(self) -> None:
         self._services: Services | None = None
         #: Flood control per user; None: off. Lives here, not in `Services`, so a reload
         #: that replaces the services keeps every user's count.
         self.throttle: Throttle | None = None
+        #: The durable inbox `twinbot run` feeds the Application from; None in the local chat.
+        self.inbox: Inbox | None = None
 
     @property
     def services(self) -> Services:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Hashable
+import traceback
+from collections.abc import Awaitable, Hashable
 
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
@@ -62,16 +63,48 @@ def _parts(screen: Screen) -> list[str]:
     return parts or [screen.text]
 
 
+async def _delivered(send: Awaitable[object]) -> None:
+    """Await one send; a message Telegram accepted is sent, even if its answer is unreadable.
+
+    python-telegram-bot builds a `Message` from the answer after the request succeeded; when
+    that fails (an answer in a shape it does not know), the user has the reply all the same:
+    no error note on top of it, and the handler goes on (the question is logged).
+    """
+    try:
+        await send
+    except TelegramError:
+        raise
+    except Exception as exc:
+        if not _while_reading_the_answer(exc):
+            raise
+        _log.warning(
+            "a message was sent, but Telegram's answer could not be read (%s)",
+            type(exc).__name__,
+        )
+
+
+def _while_reading_the_answer(exc: BaseException) -> bool:
+    """Whether *exc* was raised while python-telegram-bot parsed a Bot API result."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return any(frame.name in _PARSERS for frame in frames)
+
+
+#: python-telegram-bot's functions that turn a Bot API result into objects.
+_PARSERS = frozenset({"de_json", "de_list", "_de_json", "de_json_optional", "de_list_optional"})
+
+
 async def _send(message: Message, screen: Screen) -> None:
     # In groups the reply quotes the question, so it is clear whom the bot answers. A long
     # text goes out as several messages; the buttons belong under the last one.
     parts = _parts(screen)
     for number, part in enumerate(parts, start=1):
         last = number == len(parts)
-        await message.reply_text(
-            part,
-            reply_markup=screen.markup if last else None,
-            do_quote=_in_group(message) and number == 1,
+        await _delivered(
+            message.reply_text(
+                part,
+                reply_markup=screen.markup if last else None,
+                do_quote=_in_group(message) and number == 1,
+            )
         )
 
 
@@ -86,7 +119,9 @@ async def _edit(query: CallbackQuery, screen: Screen) -> None:
     chat = message.chat if message is not None and message.is_accessible else None
     first, *rest = _parts(screen) if chat is not None else [truncate_html(screen.text)]
     try:
-        await query.edit_message_text(first, reply_markup=None if rest else screen.markup)
+        await _delivered(
+            query.edit_message_text(first, reply_markup=None if rest else screen.markup)
+        )
     except BadRequest as exc:
         if "not modified" in exc.message.lower():
             return  # the same button pressed twice
@@ -97,7 +132,7 @@ async def _edit(query: CallbackQuery, screen: Screen) -> None:
     for number, part in enumerate(rest, start=1):
         last = number == len(rest)
         if chat is not None:
-            await chat.send_message(part, reply_markup=screen.markup if last else None)
+            await _delivered(chat.send_message(part, reply_markup=screen.markup if last else None))
 
 
 def addressed_text(message: Message, bot_id: int, bot_username: str) -> str | None:
