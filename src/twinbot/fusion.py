@@ -23,6 +23,7 @@ from twinbot.calibration import RankWeights
 from twinbot.knowledge import DEFAULT_LANG, Lang
 from twinbot.ranking.dense import DenseEvidence, DenseRanker
 from twinbot.ranking.lexical import LexicalEvidence, LexicalRanker, LexicalRanking
+from twinbot.textnorm import clean
 
 __all__ = ["Fused", "FusedCandidate", "Fuser", "without_words"]
 
@@ -78,6 +79,8 @@ class Fuser:
             )
             return Fused(ranking, _with_signals(candidates, {}), "lexical")
         dense = self.dense
+        # (what the lexical ranker reads too: normalised, cut to MAX_MATCH_CHARS)
+        text = clean(text)
         shorter = without_words(text, ranking.unknown_words)
         vectors = dense.embed([text, shorter] if shorter != text else [text])
         dense_ranking = dense.rank(text, vectors[0])

@@ -199,3 +199,20 @@ def _as_json(calibration: Calibration) -> dict[str, object]:
         },
         "fitted_on": dict(calibration.fitted_on),
     }
+
+
+def test_the_encoder_reads_what_the_lexical_ranker_reads_cut_to_the_limit() -> None:
+    from twinbot.textnorm import MAX_MATCH_CHARS
+
+    seen: list[int] = []
+
+    class Recording(HashedEncoder):
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            seen.extend(len(t) for t in texts)
+            return super().encode(texts)
+
+    base = hashed_responder().fuser
+    assert base.dense is not None
+    dense = DenseRanker(base.dense.index, Recording())
+    Fuser(base.lexical, dense, WEIGHTS).fuse("Wann war die Konferenz? " * 500)
+    assert seen and max(seen) <= MAX_MATCH_CHARS
