@@ -16,12 +16,14 @@ us?") hardly changes.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from twinbot.calibration import RankWeights
 from twinbot.knowledge import DEFAULT_LANG, Lang
-from twinbot.ranking.dense import DenseEvidence, DenseRanker
+from twinbot.ranking.dense import DenseEvidence, DenseRanker, Vectors
 from twinbot.ranking.lexical import LexicalEvidence, LexicalRanker, LexicalRanking
 from twinbot.textnorm import clean
 
@@ -29,6 +31,9 @@ __all__ = ["Fused", "FusedCandidate", "Fuser", "without_words"]
 
 #: The dense ranker's best few join the lexical shortlist.
 _DENSE_CANDIDATES = 5
+#: Question vectors kept (a few MB): the same questions come again and again in a bot (the
+#: popular ones, a button's label typed out), and embedding is most of a question's cost.
+_VECTOR_CACHE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,8 @@ class Fuser:
         self.lexical = lexical
         self.dense = dense
         self.weights = weights
+        self._vectors: OrderedDict[str, Vectors] = OrderedDict()
+        self._lock = threading.Lock()
 
     @property
     def mode(self) -> str:
@@ -82,7 +89,7 @@ class Fuser:
         # (what the lexical ranker reads too: normalised, cut to MAX_MATCH_CHARS)
         text = clean(text)
         shorter = without_words(text, ranking.unknown_words)
-        vectors = dense.embed([text, shorter] if shorter != text else [text])
+        vectors = self._embed(dense, (text, shorter) if shorter != text else (text,))
         dense_ranking = dense.rank(text, vectors[0])
         dropped = float(1.0 - vectors[1] @ vectors[0]) if len(vectors) > 1 else 0.0
         pool = dict.fromkeys(
@@ -105,6 +112,22 @@ class Fuser:
             fused.append(FusedCandidate(entry_id, round(score, 6), lexical, evidence, signals))
         fused.sort(key=lambda c: (-c.score, c.entry_id))
         return Fused(ranking, _with_signals(tuple(fused), {"dropped": dropped}), "fused")
+
+    def _embed(self, dense: DenseRanker, texts: tuple[str, ...]) -> Vectors:
+        """The texts' vectors, from the cache where the same texts were asked before."""
+        key = "\x00".join(texts)
+        with self._lock:
+            found = self._vectors.get(key)
+            if found is not None:
+                self._vectors.move_to_end(key)
+                return found
+        vectors = dense.embed(texts)
+        vectors.setflags(write=False)
+        with self._lock:
+            self._vectors[key] = vectors
+            if len(self._vectors) > _VECTOR_CACHE:
+                self._vectors.popitem(last=False)
+        return vectors
 
 
 def _with_signals(

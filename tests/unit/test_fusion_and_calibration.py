@@ -216,3 +216,20 @@ def test_the_encoder_reads_what_the_lexical_ranker_reads_cut_to_the_limit() -> N
     dense = DenseRanker(base.dense.index, Recording())
     Fuser(base.lexical, dense, WEIGHTS).fuse("Wann war die Konferenz? " * 500)
     assert seen and max(seen) <= MAX_MATCH_CHARS
+
+
+def test_a_question_asked_again_is_not_embedded_again() -> None:
+    calls: list[int] = []
+
+    class Counting(HashedEncoder):
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            calls.append(len(texts))
+            return super().encode(texts)
+
+    base = hashed_responder().fuser
+    assert base.dense is not None
+    fuser = Fuser(base.lexical, DenseRanker(base.dense.index, Counting()), WEIGHTS)
+    first = fuser.fuse("Wer war der Bürgermeister von Karlsruhe?")
+    again = fuser.fuse("Wer war der Bürgermeister von Karlsruhe?")
+    assert calls == [2]  # the question and the question without its unknown words, once
+    assert first == again

@@ -39,6 +39,7 @@ __all__ = [
     "Encoder",
     "HashedEncoder",
     "VectorStore",
+    "Vectors",
     "build_dense_index",
     "default_encoder",
     "encoder_problem",
