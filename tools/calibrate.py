@@ -295,7 +295,8 @@ def item_weight(row: Row) -> float:
 
 
 def fit_model(rows: Sequence[Row], names: Sequence[str], l2: float) -> Model:
-    usable = [r for r in rows if r.fused.candidates]
+    # (an exact phrasing is answered by its entry without the model: not fitted on)
+    usable = [r for r in rows if r.fused.candidates and r.fused.lexical.verbatim is None]
     y = np.array([label(r) for r in usable])
     w = np.array([item_weight(r) for r in usable])
     names = list(names)

@@ -79,6 +79,10 @@ class Fuser:
         compared with the question is the one in the reply language)."""
         ranking = self.lexical.rank(text)
         lang = ranking.detected or hint or DEFAULT_LANG
+        if ranking.verbatim is not None:
+            # Typed exactly as a phrasing: its entry answers whatever the encoder would say,
+            # so the question is not embedded (most of its cost).
+            return Fused(ranking, (), self.mode)
         if self.dense is None:
             candidates = tuple(
                 FusedCandidate(c.entry_id, c.score, c.evidence, None, {})

