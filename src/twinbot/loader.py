@@ -24,7 +24,18 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from twinbot.errors import Problem, sort_problems
-from twinbot.knowledge import LANGS, Entry, KnowledgeBase, Lang, Source, Topic, is_lang
+from twinbot.knowledge import (
+    LANGS,
+    MAX_BUTTON_LABEL,
+    TOPIC_KINDS,
+    Entry,
+    KnowledgeBase,
+    Lang,
+    Source,
+    Topic,
+    TopicKind,
+    is_lang,
+)
 
 __all__ = ["KNOWLEDGE_SUFFIXES", "LoadResult", "NodePath", "NodeSources", "load_knowledge"]
 
@@ -38,8 +49,8 @@ _Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
 
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _TOP_KEYS = ("topic", "entries")
-_TOPIC_KEYS = ("id", "title")
-_ENTRY_KEYS = ("id", "questions", "answer", "keywords", "related")
+_TOPIC_KEYS = ("id", "title", "kind")
+_ENTRY_KEYS = ("id", "questions", "answer", "keywords", "related", "label")
 _LANG_LIST = "en, de and ru"
 
 _CORE = "tag:yaml.org,2002:"
@@ -144,6 +155,7 @@ class _RawTopic:
     source: Source
     title_line: Source | None = None
     title_reported: bool = False
+    kind: TopicKind = "faq"
 
 
 @dataclass(slots=True)
@@ -154,6 +166,7 @@ class _RawEntry:
     answer: dict[Lang, str] = field(default_factory=dict)
     keywords: dict[Lang, tuple[str, ...]] = field(default_factory=dict)
     related: tuple[str, ...] = ()
+    label: dict[Lang, str] = field(default_factory=dict)
     # Field lines and reported fields, relative to ("entry", id).
     lines: dict[NodePath, Source] = field(default_factory=dict)
     reported: set[NodePath] = field(default_factory=set)
@@ -328,6 +341,9 @@ class _FileReader:
         topic = _RawTopic(topic_id, {}, self.source(node))
         self.topic = topic
         label = f'topic "{topic_id}"' if topic_id else "topic"
+        kind = fields.get("kind")
+        if kind is not None:
+            topic.kind = self._read_kind(kind[1], label)
         title = fields.get("title")
         if title is None:
             if not self.meant(node, "title"):
@@ -340,6 +356,16 @@ class _FileReader:
         before = self.damage
         topic.title = self._text_map(title_node, label, "title")
         topic.title_reported = self.damage > before
+
+    def _read_kind(self, node: Node, label: str) -> TopicKind:
+        hint = f"write one of {_listing(TOPIC_KINDS)}, or remove the line for a normal topic"
+        text = self.text(node, label, '"kind"', hint)
+        for kind in TOPIC_KINDS:
+            if text is not None and text.lower() == kind:
+                return kind
+        if text is not None:
+            self.error(node, f'{label}: unknown kind "{text}"', hint)
+        return "faq"
 
     # -- entries
 
@@ -362,6 +388,7 @@ class _FileReader:
             ("answer", self._read_answer),
             ("keywords", self._read_keywords),
             ("related", self._read_related),
+            ("label", self._read_label),
         ):
             pair = fields.get(name)
             if pair is None:
@@ -391,6 +418,26 @@ class _FileReader:
 
     def _read_answer(self, entry: _RawEntry, node: Node, label: str) -> None:
         entry.answer = self._text_map(node, label, "answer", entry)
+
+    def _read_label(self, entry: _RawEntry, node: Node, label: str) -> None:
+        labels: dict[Lang, str] = {}
+        for lang, _, value in self._languages(node, label, "label", "text", entry):
+            text = self.text(
+                value, label, f'"{lang}" label', f'write a short button text or remove "{lang}:"'
+            )
+            if text is None:
+                continue
+            text = " ".join(text.split())
+            if len(text) > MAX_BUTTON_LABEL:
+                message = (
+                    f'"{lang}" label is {len(text)} characters long, more than a button shows '
+                    f"({MAX_BUTTON_LABEL})"
+                )
+                hint = f"shorten it to at most {MAX_BUTTON_LABEL} characters"
+                self.error(value, _labelled(label, message), hint)
+                continue
+            labels[lang] = text
+        entry.label = labels
 
     def _read_related(self, entry: _RawEntry, node: Node, label: str) -> None:
         if self.tagged(node) or _is_empty(node):
@@ -631,13 +678,16 @@ class _Assembler:
                     keywords=raw.keywords,
                     related=raw.related,
                     source=raw.source,
+                    label=raw.label,
                 )
             )
             for path, source in raw.lines.items():
                 self.lines[("entry", raw.id, *path)] = source
             self.reported.update(("entry", raw.id, *path) for path in raw.reported)
         if topic is not None and topic.id is not None:
-            self.topics.append(Topic(topic.id, topic.title, tuple(entry_ids), topic.source))
+            self.topics.append(
+                Topic(topic.id, topic.title, tuple(entry_ids), topic.source, topic.kind)
+            )
             if topic.title_line is not None:
                 self.lines[("topic", topic.id, "title")] = topic.title_line
             if topic.title_reported:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -107,7 +107,7 @@ def test_a_version_1_log_is_migrated_and_kept(tmp_path: Path) -> None:
     )
     db.close()
     with Storage.open(tmp_path) as storage:
-        assert storage.schema_version == SCHEMA_VERSION == 2
+        assert storage.schema_version == SCHEMA_VERSION == 3
         assert storage.language_of(42) == "ru"
         [old] = storage.questions()
         assert (old.text, old.suggested) == ("wo parken", None)
@@ -205,3 +205,58 @@ def test_close_writes_what_is_still_queued(tmp_path: Path) -> None:
         logged = reopened.questions(limit=1000)
     assert len(logged) == 200
     assert {q.suggested for q in logged} == {"conference-dates"}
+
+
+# --- feedback, relays and retention ---------------------------------------------------------
+
+
+def test_one_vote_per_voter_and_message_without_user_ids(storage: Storage) -> None:
+    key = storage.voter_key(42, 42, 7)
+    assert key == storage.voter_key(42, 42, 7)
+    assert key != storage.voter_key(42, 42, 8)
+    assert "42" not in key
+    assert storage.record_vote(key, "de", "conference-dates", False, "wann ist das?")
+    assert not storage.record_vote(key, "de", "conference-dates", True)
+    assert storage.record_vote(storage.voter_key(43, 43, 9), "en", "conference-dates", True, "x")
+    votes = storage.votes_between()
+    assert [(v.entry_id, v.helpful, v.question) for v in votes] == [
+        ("conference-dates", False, "wann ist das?"),
+        ("conference-dates", True, None),  # a 👍 keeps no question text
+    ]
+    columns = {row[1] for row in storage._db.execute("PRAGMA table_info(feedback)")}
+    assert not columns & {"user_id", "chat_id"}
+
+
+def test_the_voter_salt_differs_between_databases(tmp_path: Path) -> None:
+    with Storage.open(tmp_path / "a") as one, Storage.open(tmp_path / "b") as two:
+        assert one.voter_key(1, 1, 1) != two.voter_key(1, 1, 1)
+
+
+def test_relays_expire(storage: Storage) -> None:
+    start = datetime(2015, 6, 27, tzinfo=UTC)
+    storage.add_relay(100, 5, 42, "ru", now=start)
+    month = timedelta(days=30)
+    assert storage.relay_of(100, 5, max_age=month, now=start + timedelta(days=29)) == (42, "ru")
+    assert storage.relay_of(100, 5, max_age=month, now=start + timedelta(days=31)) is None
+    assert storage.relay_of(100, 6, max_age=month, now=start) is None
+
+
+def test_purge_deletes_old_rows_and_users_not_seen(storage: Storage) -> None:
+    start = datetime(2015, 1, 1, tzinfo=UTC)
+    storage.log_question("en", "not_found", None, "old", now=start)
+    storage.log_question("en", "not_found", None, "new", now=start + timedelta(days=200))
+    storage.record_vote("v1", "en", "e", False, "old", now=start)
+    storage.add_relay(1, 1, 42, "en", now=start)
+    storage.set_language(42, "ru")
+    storage.seen(42, now=start)  # same day as set_language: skipped in memory, so force it
+    storage._db.execute(
+        "UPDATE user_languages SET seen = ? WHERE user_id = 42", (start.isoformat(),)
+    )
+    storage.set_language(43, "de")
+    purged = storage.purge(
+        keep=timedelta(days=180), keep_relays=timedelta(days=30), now=start + timedelta(days=200)
+    )
+    assert (purged.questions, purged.feedback, purged.relays, purged.languages) == (1, 1, 1, 1)
+    assert [q.text for q in storage.questions()] == ["new"]
+    assert storage.language_of(42) is None
+    assert storage.language_of(43) == "de"
