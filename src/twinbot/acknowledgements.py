@@ -24,23 +24,21 @@ _WORDS = frozenset(
         "uh", "um", "ah", "oh", "aha", "yes", "yeah", "yea", "yep", "yup", "ya", "no", "nope",
         "nah", "sure", "fine", "cool", "nice", "great", "good", "right", "alright", "wow",
         "got", "it", "i", "see", "understood", "noted", "perfect", "awesome", "np", "ty",
-        "yay", "meh", "welp", "well", "so", "and", "oh", "okey", "gotcha", "kay", "thanks",
+        "yay", "meh", "welp", "well", "so", "and", "okey", "gotcha", "kay", "thanks",
         "thank", "you", "thx", "danke", "dank", "спасибо", "спс", "спасибки",
         # German
-        "ja", "jo", "jep", "jap", "jau", "joa", "nein", "ne", "nö", "no", "gut", "super",
-        "klar", "alles", "achso", "ach", "aha", "genau", "stimmt", "pas", "paßt", "verstanden",
-        "toll", "prima", "na", "gut", "schön", "sehr", "ok", "oki", "doki", "jut", "läuft",
+        "ja", "jo", "jep", "jap", "jau", "joa", "nein", "ne", "nö", "gut", "super",
+        "klar", "alles", "achso", "ach", "genau", "stimmt", "pas", "paßt", "verstanden",
+        "toll", "prima", "na", "schön", "sehr", "doki", "jut", "läuft",
         # Russian (and Russian typed in Latin letters)
-        "ок", "окей", "окей", "окс", "ага", "угу", "ясно", "понятно", "понял", "поняла",
+        "ок", "окей", "окс", "ага", "угу", "ясно", "понятно", "понял", "поняла",
         "пон", "хорошо", "ладно", "норм", "нормально", "да", "нет", "неа", "круто", "класс",
-        "супер", "хм", "ого", "ух", "ты", "ах", "а", "о", "лол", "ясненько", "ну", "ок",
+        "супер", "хм", "ого", "ух", "ты", "ах", "а", "о", "лол", "ясненько", "ну",
         "aga", "ugu", "yasno", "ponyatno", "ponial", "norm", "horosho", "ladno", "da", "net",
     }
 )  # fmt: skip
 # Laughter in any spelling: "haha", "hihi", "ахаха", "хах", "xD", "ыыы".
-_LAUGHTER = re.compile(
-    r"^(?:[aа]?(?:ha|he|hi|ja|je|ха|хе|хи){2,}[hх]?|хах|ahah|[хx][дd]|ы)$"
-)
+_LAUGHTER = re.compile(r"^(?:[aа]?(?:ha|he|hi|ja|je|ха|хе|хи){2,}[hх]?|хах|ahah|[хx][дd]|ы)$")
 _SPLIT = re.compile(r"[^\w]+")
 # Characters that belong to an emoji sequence without being letters or digits.
 _JOINERS = {"\u200d", "\ufe0f", "\ufe0e", "\u20e3"}

@@ -238,6 +238,13 @@ class Storage:
         self._languages[user_id] = lang
         self._seen[user_id] = datetime.now(UTC).date()
 
+    def seen_due(self, user_id: int) -> bool:
+        """True when `seen` would write: a user with a saved choice, not yet noted today."""
+        return (
+            self._languages.get(user_id) is not None
+            and self._seen.get(user_id) != datetime.now(UTC).date()
+        )
+
     def seen(self, user_id: int, now: datetime | None = None) -> None:
         """Note that *user_id* wrote today, so retention keeps their language choice.
 

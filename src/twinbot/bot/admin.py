@@ -237,7 +237,7 @@ async def _register_menu(application: BotApplication, admin: int) -> None:
     try:
         for lang, code in targets:
             tr = services.catalogs.translator(lang)
-            menu = render.commands(tr) + reports.admin_commands(tr)
+            menu = render.commands(tr, organisers=True) + reports.admin_commands(tr)
             await application.bot.set_my_commands(menu, scope=scope, language_code=code)
     except TelegramError as exc:
         # Telegram knows a chat only once the admin has written to the bot; retried then.

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sqlite3
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import LinkPreviewOptions, Update
@@ -42,17 +43,22 @@ from twinbot.bot.delivery import (
     RetryingRateLimiter,
     on_polling_error,
 )
+from twinbot.bot.feedback import RELAY_LIFETIME
 from twinbot.bot.handlers import (
     on_about,
     on_any,
     on_callback,
+    on_cancel,
+    on_feedback,
     on_help,
     on_inline_query,
     on_language,
     on_other,
+    on_privacy,
     on_start,
     on_text,
     on_topics,
+    on_unknown_command,
     ui_translator,
 )
 from twinbot.bot.local import Endpoint, LocalRequest
@@ -112,6 +118,14 @@ def add_handlers(application: BotApplication) -> None:
     application.add_handler(CommandHandler("about", on_about, filters=new_messages))
     application.add_handler(CommandHandler("topics", on_topics, filters=new_messages))
     application.add_handler(CommandHandler("language", on_language, filters=new_messages))
+    application.add_handler(CommandHandler("privacy", on_privacy, filters=new_messages))
+    # A way to the organisers, in private chats, only when there are organisers (without
+    # TWINBOT_ADMINS /feedback is an unknown command like any other).
+    private = new_messages & filters.ChatType.PRIVATE
+    services = application.bot_data.services
+    if services.organisers is not None and services.organisers.ids:
+        application.add_handler(CommandHandler("feedback", on_feedback, filters=private))
+    application.add_handler(CommandHandler("cancel", on_cancel, filters=private))
     # Organisers' commands: TWINBOT_ADMINS in private chats; others get the unknown-command reply.
     admin.add_admin_handlers(application)
 
@@ -121,9 +135,11 @@ def add_handlers(application: BotApplication) -> None:
 
     # Free text: always in private chats; in groups on_text answers only when addressed.
     application.add_handler(MessageHandler(new_messages & filters.TEXT & ~filters.COMMAND, on_text))
-    # An unknown command in a private chat gets the help text instead of silence.
+    # An unknown command in a private chat is named as unknown, then the help text follows.
     application.add_handler(
-        MessageHandler(new_messages & filters.COMMAND & filters.ChatType.PRIVATE, on_help)
+        MessageHandler(
+            new_messages & filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command
+        )
     )
     # Stickers, photos, voice, locations…: a short hint; service messages are ignored.
     application.add_handler(
@@ -186,7 +202,7 @@ def build_application(
         # (The builder's type still says "no rate limiter"; it changes type on this call.)
         builder = builder.rate_limiter(RetryingRateLimiter(delivery))  # type: ignore[arg-type]
     application: BotApplication = builder.build()
-    application.bot_data.attach(services)
+    application.bot_data.attach(replace(services, retention_days=settings.retention_days))
     admin.attach(application, settings)
     if throttle is None and settings.flood_burst > 0:
         throttle = Throttle(settings.flood_burst, settings.flood_per_minute)
@@ -206,12 +222,15 @@ def make_services(
 async def register_profile(application: BotApplication, catalogs: Catalogs) -> None:
     """The command menu, description and short description per language, English as default."""
     bot = application.bot
+    organisers = application.bot_data.services.organisers
+    with_feedback = organisers is not None and bool(organisers.ids)
     targets: list[tuple[Lang, str | None]] = [(DEFAULT_LANG, None)]
     targets += [(lang, lang) for lang in LANGS]
     try:
         for lang, code in targets:
             tr = catalogs.translator(lang)
-            await bot.set_my_commands(render.commands(tr), language_code=code)
+            menu = render.commands(tr, organisers=with_feedback)
+            await bot.set_my_commands(menu, language_code=code)
             await bot.set_my_description(render.description(tr), language_code=code)
             await bot.set_my_short_description(render.short_description(tr), language_code=code)
     except TelegramError as exc:
@@ -257,13 +276,48 @@ async def serve(application: BotApplication, settings: Settings, stop: asyncio.E
         await application.start()
         # Organisers' edits to the knowledge folder go live while the bot runs.
         watching = admin.start_watching(application, settings)
+        # Old questions, votes and language choices are deleted at start and once a day.
+        retention = asyncio.create_task(
+            _keep_deleting(application, settings.retention_days, stop), name="twinbot-retention"
+        )
         try:
             await stop.wait()
         finally:
             _log.info("stopping")
+            await retention
             await admin.stop_watching(watching)
             await updater.stop()
             await application.stop()
+
+
+#: How often the retention pass runs while the bot runs.
+RETENTION_INTERVAL = 24 * 60 * 60.0
+
+
+async def _keep_deleting(application: BotApplication, days: int, stop: asyncio.Event) -> None:
+    """Delete what is older than the retention period, now and then once a day, until *stop*."""
+    while not stop.is_set():
+        storage = application.bot_data.services.storage
+        try:
+            purged = await asyncio.to_thread(
+                storage.purge, keep=timedelta(days=days), keep_relays=RELAY_LIFETIME
+            )
+            if purged.total:
+                _log.info(
+                    "retention: deleted %d questions, %d votes, %d organiser links and "
+                    "%d language choices older than %d days",
+                    purged.questions,
+                    purged.feedback,
+                    purged.relays,
+                    purged.languages,
+                    days,
+                )
+        except (TwinbotError, sqlite3.Error):  # never stop the bot over housekeeping
+            _log.exception("retention: could not delete old rows")
+        try:
+            await asyncio.wait_for(stop.wait(), RETENTION_INTERVAL)
+        except TimeoutError:
+            continue
 
 
 def run_bot(settings: Settings, services: Services) -> None:
