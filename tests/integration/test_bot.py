@@ -563,4 +563,4 @@ async def test_shipped_knowledge_answers_its_own_questions(
     # Small talk (greetings, thanks) answers but is not a topic to browse.
     buttons = only(topics, "sendMessage").buttons()
     assert len(buttons) == len(shipped.topics) - 1
-    assert "t:{lang}:bot".format(lang=lang) not in [b["callback_data"] for b in buttons]
+    assert f"t:{lang}:bot" not in [b["callback_data"] for b in buttons]

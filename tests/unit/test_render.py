@@ -107,7 +107,8 @@ def test_labels_are_one_short_line() -> None:
     ("text", "expected"),
     [
         (
-            "Wie finde ich eine Partnerstadt für meine Schule und wen frage ich nach Partnerstädten?",
+            "Wie finde ich eine Partnerstadt für meine Schule und wen frage ich nach "
+            "Partnerstädten?",
             "Wie finde ich eine Partnerstadt für meine Schule und wen…",
         ),
         ("Städtepartnerschaftsjubiläumsveranstaltungsorganisationskomiteemitglied!", None),
