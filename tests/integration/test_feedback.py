@@ -1,0 +1,221 @@
+"""Closing the loop with people, through the real Application and the fake Bot API:
+acknowledgements, "Helpful?" votes, messages to the organisers and back, /privacy."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bot_harness import GROUP, message, only, running_bot, user
+from fake_bot_api import BOT, Call, FakeBotApi
+
+from sample_knowledge import sample_knowledge
+from twinbot.knowledge import Entry, KnowledgeBase, Topic
+
+KB = sample_knowledge()
+ADMIN, ANNA = 7, 42
+HELLO = Entry(
+    "hello",
+    "chat",
+    {"en": ("Hi!",), "de": ("Hallo!",), "ru": ("Привет!",)},
+    {"en": "Hi! 👋", "de": "Hallo! 👋", "ru": "Привет! 👋"},
+)
+WITH_CHAT = KnowledgeBase(
+    (Topic("chat", {"en": "Chat"}, ("hello",), kind="smalltalk"), *KB.topics),
+    (HELLO, *KB.entries),
+)
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotApi]:
+    with FakeBotApi() as server:
+        yield server
+
+
+def press(data: str, sent: Call, *, user_id: int = ANNA, lang: str = "en") -> dict[str, Any]:
+    """A press of a button under the message *sent* (as the bot sent it)."""
+    result = sent.result
+    return {
+        "id": f"cb{time.monotonic_ns()}",
+        "from": user(lang, user_id),
+        "chat_instance": "instance-1",
+        "data": data,
+        "message": {
+            "message_id": result["message_id"],
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": "Anna"},
+            "from": BOT,
+            "text": result["text"],
+            "reply_markup": result.get("reply_markup"),
+        },
+    }
+
+
+# --- acknowledgements and small talk ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("ok", "en", "👍 Anything else?"),
+        ("👍", "de", "👍 Sonst noch was?"),
+        ("ага", "ru", "👍 Что-нибудь ещё?"),
+        ("jo", "de", "👍 Sonst noch was?"),
+        ("lol", "en", "👍 Anything else?"),
+    ],
+)
+async def test_acknowledgements_get_a_short_line_and_are_not_logged(
+    api: FakeBotApi, tmp_path: Path, text: str, lang: str, expected: str
+) -> None:
+    async with running_bot(api, WITH_CHAT, tmp_path) as bot:
+        calls = await bot.process(message=message(text, lang=lang))
+        logged = bot.storage.questions()
+    sent = only(calls, "sendMessage")
+    assert sent.params["text"].startswith(expected)
+    assert "reply_markup" not in sent.params
+    assert logged == []
+
+
+async def test_small_talk_answers_without_votes_and_is_counted_as_answered(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    async with running_bot(api, WITH_CHAT, tmp_path) as bot:
+        calls = await bot.process(message=message("Hallo!", lang="de"))
+        empty_inline = await bot.process(
+            inline_query={"id": "iq1", "from": user("en"), "query": "", "offset": ""}
+        )
+        logged = bot.storage.questions()
+    sent = only(calls, "sendMessage")
+    assert sent.params["text"] == "Hallo! 👋"
+    assert "reply_markup" not in sent.params
+    assert [(q.outcome, q.entry_id) for q in logged] == [("answer", "hello")]
+    results = only(empty_inline, "answerInlineQuery").params["results"]
+    assert "hello" not in [r["id"] for r in results]
+    assert [r["id"] for r in results][:1] == ["conference-dates"]
+
+
+# --- votes -----------------------------------------------------------------------------------
+
+
+async def test_one_vote_per_answer_stored_without_ids_and_the_buttons_go(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    question = "When is the partner cities conference?"
+    async with running_bot(api, KB, tmp_path) as bot:
+        answer = only(await bot.process(message=message(question)), "sendMessage")
+        down = await bot.process(callback_query=press("v:en:-conference-dates", answer))
+        again = await bot.process(callback_query=press("v:en:+conference-dates", answer))
+        votes = bot.storage.votes_between()
+    assert only(down, "answerCallbackQuery").params["text"].startswith("Thanks for telling me")
+    # The vote row goes; the follow-up buttons stay.
+    kept = only(down, "editMessageReplyMarkup").params["reply_markup"]["inline_keyboard"]
+    assert [b["callback_data"] for row in kept for b in row] == [
+        "a:en:conference-venue",
+        "a:en:youth-exchange",
+    ]
+    assert only(again, "answerCallbackQuery").params["text"] == (
+        "You already rated this answer. Thanks!"
+    )
+    assert [(v.entry_id, v.helpful, v.question) for v in votes] == [
+        ("conference-dates", False, question)
+    ]
+
+
+async def test_no_votes_in_groups(api: FakeBotApi, tmp_path: Path) -> None:
+    text = f"@{BOT['username']} When is the partner cities conference?"
+    async with running_bot(api, KB, tmp_path) as bot:
+        calls = await bot.process(message=message(text, chat=GROUP))
+    data = [b["callback_data"] for b in only(calls, "sendMessage").buttons()]
+    assert data and not [d for d in data if d.startswith("v:")]
+
+
+# --- a way to the organisers -----------------------------------------------------------------
+
+
+async def test_without_admins_feedback_is_an_unknown_command(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    async with running_bot(api, KB, tmp_path) as bot:
+        calls = await bot.process(message=message("/feedback"))
+        refusal = await bot.process(message=message("zzzz qqqq xxxx"))
+    text = only(calls, "sendMessage").params["text"]
+    assert text.startswith("I don't know the command /feedback.\n\n<b>How to use twinbot</b>")
+    assert "/feedback —" not in text
+    assert [b["callback_data"] for b in only(refusal, "sendMessage").buttons()] == ["t:en"]
+
+
+async def test_a_message_goes_to_the_admins_and_their_reply_comes_back(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    admins = frozenset({ADMIN})
+    async with running_bot(api, KB, tmp_path, admins=admins) as bot:
+        refusal = only(await bot.process(message=message("zzzz qqqq", lang="de")), "sendMessage")
+        assert [b["callback_data"] for b in refusal.buttons()] == ["t:de", "o:de"]
+        prompt = await bot.process(callback_query=press("o:de", refusal, lang="de"))
+        passed = await bot.process(message=message("Wo kann ich parken?", lang="de"))
+        copy = passed[0]
+        reply_to = {
+            "message_id": copy.result["message_id"],
+            "date": int(time.time()),
+            "chat": {"id": ADMIN, "type": "private", "first_name": "Olga"},
+            "from": BOT,
+            "text": copy.result["text"],
+        }
+        answered = await bot.process(
+            message=message("Am Bahnhof.", lang="en", user_id=ADMIN, reply_to_message=reply_to)
+        )
+        after = await bot.process(message=message("Wo kann ich parken?", lang="de"))
+        logged = bot.storage.questions()
+    assert (
+        "Telegram-Namen (nicht deiner Telefonnummer)" in only(prompt, "sendMessage").params["text"]
+    )
+    to_admin, to_user = passed
+    assert (to_admin.params["chat_id"], to_user.params["chat_id"]) == (str(ADMIN), str(ANNA))
+    assert to_admin.params["text"].startswith("✉️ <b>Message from Anna</b> (de):")
+    assert "Wo kann ich parken?" in to_admin.params["text"]
+    assert to_user.params["text"].startswith("✅ An das Orga-Team gesendet.")
+    delivered = {c.params["chat_id"]: c.params["text"] for c in answered}
+    assert delivered[str(ANNA)] == "✉️ <b>Antwort vom Orga-Team:</b>\n\nAm Bahnhof."
+    assert delivered[str(ADMIN)] == "✅ Your reply was delivered."
+    # Only the one message went to the organisers; the next one is a question again.
+    assert only(after, "sendMessage").params["chat_id"] == str(ANNA)
+    assert [q.text for q in logged] == ["Wo kann ich parken?", "zzzz qqqq"]  # newest first
+
+
+async def test_feedback_command_and_cancel(api: FakeBotApi, tmp_path: Path) -> None:
+    async with running_bot(api, KB, tmp_path, admins=frozenset({ADMIN})) as bot:
+        prompt = await bot.process(message=message("/feedback", lang="ru"))
+        cancelled = await bot.process(message=message("/cancel", lang="ru"))
+        question = await bot.process(message=message("zzzz qqqq", lang="ru"))
+        help_ = await bot.process(message=message("/help"))
+    assert "не номером телефона" in only(prompt, "sendMessage").params["text"]
+    assert only(cancelled, "sendMessage").params["text"] == "Хорошо, ничего не отправлено."
+    assert only(question, "sendMessage").params["chat_id"] == str(ANNA)
+    assert "/feedback —" in only(help_, "sendMessage").params["text"]
+
+
+# --- /privacy and unknown commands -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("en", "What twinbot stores"), ("de", "Was twinbot speichert"), ("ru", "Что хранит twinbot")],
+)
+async def test_privacy_in_three_languages(
+    api: FakeBotApi, tmp_path: Path, lang: str, expected: str
+) -> None:
+    async with running_bot(api, KB, tmp_path, retention_days=90) as bot:
+        calls = await bot.process(message=message("/privacy", lang=lang))
+    text = only(calls, "sendMessage").params["text"]
+    assert expected in text
+    assert "90" in text
+
+
+async def test_an_unknown_command_says_so_before_the_help(api: FakeBotApi, tmp_path: Path) -> None:
+    async with running_bot(api, KB, tmp_path) as bot:
+        calls = await bot.process(message=message("/foo", lang="de"))
+    text = only(calls, "sendMessage").params["text"]
+    assert text.startswith("Den Befehl /foo kenne ich nicht.\n\n<b>So funktioniert twinbot</b>")
