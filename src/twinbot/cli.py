@@ -429,14 +429,15 @@ def _report(args: argparse.Namespace) -> int:
         period = report.Period.last_days(args.days or report.DEFAULT_DAYS, now, zone)
     with Storage.open(settings.data_dir) as storage:
         logged = storage.questions_between(period.since, None, unanswered_only=not args.stats)
+        votes = storage.votes_between(period.since, None)
     if args.stats:
-        stats = report.stats(logged, period, zone)
+        stats = report.stats(logged, period, zone, smalltalk=_smalltalk_ids(settings.knowledge_dir))
         if args.format == "json":
             print(report.as_json(stats))
         else:
             print(report.stats_csv(stats) if args.format == "csv" else report.stats_text(stats))
         return 0
-    listing = report.unanswered(logged, period, limit=args.limit)
+    listing = report.unanswered(logged, period, limit=args.limit, votes=votes)
     if args.format == "json":
         print(report.as_json(listing))
     else:
@@ -446,6 +447,16 @@ def _report(args: argparse.Namespace) -> int:
             else report.unanswered_text(listing)
         )
     return 0
+
+
+def _smalltalk_ids(directory: Path | None) -> frozenset[str]:
+    """The small-talk entries of the bot's knowledge (counted apart in --stats); none if the
+    folder does not load."""
+    from twinbot.loader import load_knowledge
+    from twinbot.paths import bundled_knowledge_dir
+
+    knowledge = load_knowledge(directory or bundled_knowledge_dir()).knowledge
+    return frozenset(e.id for e in knowledge if knowledge.is_smalltalk(e.id))
 
 
 def _bot_knowledge(directory: Path) -> KnowledgeBase:

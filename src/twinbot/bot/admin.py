@@ -188,14 +188,18 @@ def _unanswered_messages(
     services: Services, period: report.Period, tr: Translator, zone: tzinfo
 ) -> list[str]:
     logged = services.storage.questions_between(period.since, None, unanswered_only=True)
-    listing = report.unanswered(logged, period, limit=UNANSWERED_LIMIT)
-    return reports.unanswered_messages(listing, tr, zone)
+    votes = services.storage.votes_between(period.since, None)
+    listing = report.unanswered(logged, period, limit=UNANSWERED_LIMIT, votes=votes)
+    return reports.unanswered_messages(listing, tr, zone, services.knowledge)
 
 
 def _stats_messages(
     services: Services, period: report.Period, tr: Translator, zone: tzinfo
 ) -> list[str]:
-    stats = report.stats(services.storage.questions_between(period.since, None), period, zone)
+    knowledge = services.knowledge
+    smalltalk = frozenset(e.id for e in knowledge if knowledge.is_smalltalk(e.id))
+    logged = services.storage.questions_between(period.since, None)
+    stats = report.stats(logged, period, zone, smalltalk=smalltalk)
     return reports.stats_messages(stats, tr, services.knowledge, zone)
 
 
