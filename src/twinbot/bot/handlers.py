@@ -305,7 +305,10 @@ async def on_privacy(update: Update, context: BotContext) -> None:
     services = context.bot_data.services
     tr = await ui_translator(update, services)
     relay_days = RELAY_LIFETIME.days
-    await _send(message, render.privacy_screen(tr, services.retention_days, relay_days))
+    screen = render.privacy_screen(
+        tr, services.retention_days, relay_days, organisers=_has_organisers(services)
+    )
+    await _send(message, screen)
 
 
 async def on_feedback(update: Update, context: BotContext) -> None:

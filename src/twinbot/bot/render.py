@@ -462,7 +462,9 @@ def about_screen(knowledge: KnowledgeBase, tr: Translator, loaded_at: datetime) 
     return Screen(text)
 
 
-def privacy_screen(tr: Translator, retention_days: int, relay_days: int) -> Screen:
+def privacy_screen(
+    tr: Translator, retention_days: int, relay_days: int, *, organisers: bool = False
+) -> Screen:
     """/privacy: what the bot stores, for how long, and what it never stores."""
     days = tr.ngettext("{count} day", "{count} days", retention_days).format(
         count=tr.number(retention_days)
@@ -470,21 +472,37 @@ def privacy_screen(tr: Translator, retention_days: int, relay_days: int) -> Scre
     relay = tr.ngettext("{count} day", "{count} days", relay_days).format(
         count=tr.number(relay_days)
     )
-    text = tr.gettext(
-        "<b>What twinbot stores</b>\n"
-        "• Your language choice (/language), under your Telegram user id — deleted when you "
-        "have not written for {days}.\n"
-        "• Questions I could not answer, word for word but without your id or name, so the "
-        "organisers can add answers. Answered questions are only counted.\n"
-        "• Your 👍/👎 on an answer, without your id or name (a one-way code stops double "
-        "votes).\n"
-        "• When you write to the organisers (/feedback): your message and your Telegram name "
-        "go to them; to deliver their reply, the bot keeps which chat it came from for "
-        "{relay}.\n\n"
-        "Questions and ratings are deleted after {days}. Your phone number is never seen or "
-        "stored."
-    ).format(days=days, relay=relay)
-    return Screen(text)
+    lines = [
+        tr.gettext("<b>What twinbot stores</b>"),
+        tr.gettext(
+            "• Your language choice (/language), under your Telegram user id — deleted when "
+            "you have not written for {days}."
+        ).format(days=days),
+        tr.gettext(
+            "• Questions I could not answer, word for word but without your id or name, so "
+            "the organisers can add answers. Answered questions are only counted."
+        ),
+        tr.gettext(
+            "• Your 👍/👎 on an answer, without your id or name (a one-way code stops double "
+            "votes)."
+        ),
+    ]
+    if organisers:
+        lines.append(
+            tr.gettext(
+                "• When you write to the organisers (/feedback): your message and your Telegram "
+                "name go to them; to deliver their reply, the bot keeps which chat it came from "
+                "for {relay}."
+            ).format(relay=relay)
+        )
+    lines += [
+        "",
+        tr.gettext(
+            "Questions and ratings are deleted once they are {days} old. Your phone number is "
+            "never seen or stored."
+        ).format(days=days),
+    ]
+    return Screen("\n".join(lines))
 
 
 def topics_screen(knowledge: KnowledgeBase, tr: Translator, page: int = 0) -> Screen:
