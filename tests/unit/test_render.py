@@ -398,5 +398,7 @@ def test_a_topic_with_many_entries_pages_too() -> None:
 def test_privacy_screen_in_three_languages() -> None:
     assert "180 days" in render.privacy_screen(tr("en"), 180, 30).text
     assert "180 Tage" in render.privacy_screen(tr("de"), 180, 30).text
-    assert "30 дней" in render.privacy_screen(tr("ru"), 180, 30).text
+    assert "30 дней" in render.privacy_screen(tr("ru"), 180, 30, organisers=True).text
+    # Without organisers there is no /feedback, so the link to them is not mentioned.
+    assert "/feedback" not in render.privacy_screen(tr("en"), 180, 30).text
     assert "/privacy" in render.about_screen(KB, tr("ru"), datetime(2015, 6, 27, tzinfo=UTC)).text
