@@ -358,7 +358,7 @@ class _FileReader:
         topic.title_reported = self.damage > before
 
     def _read_kind(self, node: Node, label: str) -> TopicKind:
-        hint = f"write one of {_listing(TOPIC_KINDS)}, or remove the line for a normal topic"
+        hint = 'write "kind: smalltalk" (or "faq", the default), or remove the line'
         text = self.text(node, label, '"kind"', hint)
         for kind in TOPIC_KINDS:
             if text is not None and text.lower() == kind:
