@@ -219,3 +219,33 @@ async def test_an_unknown_command_says_so_before_the_help(api: FakeBotApi, tmp_p
         calls = await bot.process(message=message("/foo", lang="de"))
     text = only(calls, "sendMessage").params["text"]
     assert text.startswith("Den Befehl /foo kenne ich nicht.\n\n<b>So funktioniert twinbot</b>")
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+async def test_old_questions_votes_and_unused_choices_are_deleted_at_start(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from twinbot.storage import Storage
+
+    long_ago = datetime.now(UTC) - timedelta(days=40)
+    with Storage.open(tmp_path) as storage:
+        storage.log_question("en", "not_found", None, "old, with a name in it", now=long_ago)
+        storage.log_question("en", "not_found", None, "recent")
+        storage.record_vote("v", "en", "conference-dates", False, "old", now=long_ago)
+        storage.set_language(ANNA, "ru")
+        storage.set_language(43, "de")
+        storage._db.execute(
+            "UPDATE user_languages SET seen = ? WHERE user_id = 43", (long_ago.isoformat(),)
+        )
+    async with running_bot(api, KB, tmp_path, retention_days=30) as bot:
+        await bot.process(message=message("/help"))
+        kept = [q.text for q in bot.storage.questions()]
+        votes = bot.storage.votes_between()
+        languages = (bot.storage.language_of(ANNA), bot.storage.language_of(43))
+    assert kept == ["recent"]
+    assert votes == []
+    assert languages == ("ru", None)
