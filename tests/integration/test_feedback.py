@@ -3,6 +3,7 @@ acknowledgements, "Helpful?" votes, messages to the organisers and back, /privac
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -249,3 +250,43 @@ async def test_old_questions_votes_and_unused_choices_are_deleted_at_start(
     assert kept == ["recent"]
     assert votes == []
     assert languages == ("ru", None)
+
+
+# --- menus within Telegram's limits ------------------------------------------------------------
+
+
+async def test_thousands_of_topics_are_paged(api: FakeBotApi, tmp_path: Path) -> None:
+    count = 3006
+    entries = tuple(
+        Entry(f"e{n}", f"t{n}", {"en": (f"Question number {n}?",)}, {"en": "A."})
+        for n in range(count)
+    )
+    topics = tuple(
+        Topic(f"t{n}", {"en": f"Topic {n} with a title of some length"}, (f"e{n}",))
+        for n in range(count)
+    )
+    many = KnowledgeBase(topics, entries)
+    async with running_bot(api, many, tmp_path) as bot:
+        first = only(await bot.process(message=message("/topics")), "sendMessage")
+        press = {
+            "id": "cb-page",
+            "from": user("en"),
+            "chat_instance": "instance-1",
+            "data": "p:en:1",
+            "message": {
+                "message_id": first.result["message_id"],
+                "date": int(time.time()),
+                "chat": {"id": ANNA, "type": "private", "first_name": "Anna"},
+                "from": BOT,
+                "text": first.result["text"],
+            },
+        }
+        second = only(await bot.process(callback_query=press), "editMessageText")
+    assert first.params["text"] == "3,006 topics — pick one:"
+    for sent in (first, second):
+        assert len(sent.buttons()) <= 100
+        assert len(json.dumps(sent.params["reply_markup"]).encode()) < 10_000
+    assert [b["callback_data"] for b in first.buttons()][:2] == ["t:en:t0", "t:en:t1"]
+    assert [b["text"] for b in first.markup()[-1]] == ["1 of 151", "›"]
+    assert [b["callback_data"] for b in second.buttons()][0] == "t:en:t20"
+    assert [b["text"] for b in second.markup()[-1]] == ["‹", "2 of 151", "›"]
