@@ -288,5 +288,5 @@ async def test_thousands_of_topics_are_paged(api: FakeBotApi, tmp_path: Path) ->
         assert len(json.dumps(sent.params["reply_markup"]).encode()) < 10_000
     assert [b["callback_data"] for b in first.buttons()][:2] == ["t:en:t0", "t:en:t1"]
     assert [b["text"] for b in first.markup()[-1]] == ["1 of 151", "›"]
-    assert [b["callback_data"] for b in second.buttons()][0] == "t:en:t20"
+    assert second.buttons()[0]["callback_data"] == "t:en:t20"
     assert [b["text"] for b in second.markup()[-1]] == ["‹", "2 of 151", "›"]
