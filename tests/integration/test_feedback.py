@@ -128,9 +128,14 @@ async def test_one_vote_per_answer_stored_without_ids_and_the_buttons_go(
 async def test_no_votes_in_groups(api: FakeBotApi, tmp_path: Path) -> None:
     text = f"@{BOT['username']} When is the partner cities conference?"
     async with running_bot(api, KB, tmp_path) as bot:
-        calls = await bot.process(message=message(text, chat=GROUP))
-    data = [b["callback_data"] for b in only(calls, "sendMessage").buttons()]
-    assert data and not [d for d in data if d.startswith("v:")]
+        answer = only(await bot.process(message=message(text, chat=GROUP)), "sendMessage")
+        in_group = press("a:en:conference-venue", answer)
+        in_group["message"]["chat"] = GROUP
+        followed = only(await bot.process(callback_query=in_group), "sendMessage")
+    for sent in (answer, followed):
+        data = [b["callback_data"] for b in sent.buttons()]
+        assert data and not [d for d in data if d.startswith("v:")]
+    assert followed.params["chat_id"] == str(GROUP["id"])
 
 
 # --- a way to the organisers -----------------------------------------------------------------

@@ -284,7 +284,9 @@ async def serve(application: BotApplication, settings: Settings, stop: asyncio.E
             await stop.wait()
         finally:
             _log.info("stopping")
-            await retention
+            # Set stop ends the loop; cancel covers a serve that is itself being cancelled.
+            retention.cancel()
+            await asyncio.gather(retention, return_exceptions=True)
             await admin.stop_watching(watching)
             await updater.stop()
             await application.stop()

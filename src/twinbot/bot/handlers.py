@@ -527,7 +527,12 @@ async def on_callback(update: Update, context: BotContext) -> None:
             query, Screen(render.feedback_prompt(services.catalogs.translator(action.lang)))
         )
         return
-    screen = _screen_for(action, services) if action is not None else None
+    # Votes only where one person reads the answer: a private chat, not a group or inline.
+    pressed = query.message
+    private = (
+        pressed is not None and pressed.is_accessible and pressed.chat.type == ChatType.PRIVATE
+    )
+    screen = _screen_for(action, services, feedback=private) if action is not None else None
     if action is None or screen is None:
         tr = await ui_translator(update, services)
         await query.answer(render.stale_button(tr), show_alert=True)
@@ -574,12 +579,12 @@ async def _vote(query: CallbackQuery, action: Action, context: BotContext) -> No
             _log.info("could not remove the vote buttons: %s", exc.message)
 
 
-def _screen_for(action: Action, services: Services) -> Screen | None:
+def _screen_for(action: Action, services: Services, *, feedback: bool) -> Screen | None:
     tr = services.catalogs.translator(action.lang)
     knowledge = services.knowledge
     if action.kind is Kind.ANSWER:
         reply = services.responder.answer(action.target, action.lang)
-        return render.render_reply(reply, tr, knowledge, feedback=True) if reply else None
+        return render.render_reply(reply, tr, knowledge, feedback=feedback) if reply else None
     if action.kind is Kind.TOPICS:
         if not action.target:
             return render.topics_screen(knowledge, tr)
