@@ -28,7 +28,7 @@ _WORDS = frozenset(
         "thank", "you", "thx", "danke", "dank", "спасибо", "спс", "спасибки",
         # German
         "ja", "jo", "jep", "jap", "jau", "joa", "nein", "ne", "nö", "gut", "super",
-        "klar", "alles", "achso", "ach", "genau", "stimmt", "pas", "paßt", "verstanden",
+        "klar", "alles", "achso", "ach", "genau", "stimmt", "passt", "paßt", "verstanden",
         "toll", "prima", "na", "schön", "sehr", "doki", "jut", "läuft",
         # Russian (and Russian typed in Latin letters)
         "ок", "окей", "окс", "ага", "угу", "ясно", "понятно", "понял", "поняла",
