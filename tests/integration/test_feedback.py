@@ -14,6 +14,7 @@ from bot_harness import GROUP, message, only, running_bot, user
 from fake_bot_api import BOT, Call, FakeBotApi
 
 from sample_knowledge import sample_knowledge
+from twinbot.bot.split import text_content, utf16_len
 from twinbot.knowledge import Entry, KnowledgeBase, Topic
 
 KB = sample_knowledge()
@@ -295,3 +296,17 @@ async def test_thousands_of_topics_are_paged(api: FakeBotApi, tmp_path: Path) ->
     assert [b["text"] for b in first.markup()[-1]] == ["1 of 151", "›"]
     assert second.buttons()[0]["callback_data"] == "t:en:t20"
     assert [b["text"] for b in second.markup()[-1]] == ["‹", "2 of 151", "›"]
+
+
+async def test_a_long_message_to_the_organisers_still_fits_one_message(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    async with running_bot(api, KB, tmp_path, admins=frozenset({ADMIN})) as bot:
+        await bot.process(message=message("/feedback"))
+        passed = await bot.process(message=message("<&> " * 1000))
+    to_admin = passed[0]
+    assert to_admin.params["chat_id"] == str(ADMIN)
+    # Telegram counts the text as shown (entities decoded, tags removed), in UTF-16 units.
+    shown = text_content(to_admin.params["text"])
+    assert utf16_len(shown) <= 4096
+    assert "&lt;&amp;&gt;" in to_admin.params["text"]

@@ -443,7 +443,7 @@ async def _relay_reply(message: Message, user_id: int, context: BotContext) -> b
     user_tr = services.catalogs.translator(lang)
     try:
         await context.bot.send_message(
-            user_chat, render.organiser_reply(user_tr, html.escape(message.text or ""))
+            user_chat, render.organiser_reply(user_tr, html.escape(_cut(message.text)))
         )
     except TelegramError as exc:
         _log.warning("could not deliver an organiser's reply: %s", exc)
@@ -451,6 +451,16 @@ async def _relay_reply(message: Message, user_id: int, context: BotContext) -> b
         return True
     await message.reply_text(render.reply_delivered(admin_tr))
     return True
+
+
+#: Relayed texts are cut to this many characters, so the framing and HTML escapes still fit
+#: in one Telegram message (4096).
+MAX_RELAYED = 3000
+
+
+def _cut(text: str | None) -> str:
+    text = text or ""
+    return text if len(text) <= MAX_RELAYED else text[: MAX_RELAYED - 1] + "…"
 
 
 async def ui_translator_for(user_id: int, services: Services) -> Translator:
@@ -475,7 +485,7 @@ async def _to_organisers(update: Update, message: Message, context: BotContext) 
     delivered = 0
     for admin in sorted(organisers.ids):
         tr = await ui_translator_for(admin, services)
-        text = render.message_for_organisers(tr, name, lang, html.escape(message.text or ""))
+        text = render.message_for_organisers(tr, name, lang, html.escape(_cut(message.text)))
         try:
             copy = await context.bot.send_message(admin, text)
         except TelegramError as exc:  # e.g. an admin who never opened the bot

@@ -484,7 +484,7 @@ def privacy_screen(
         ),
         tr.gettext(
             "• Your 👍/👎 on an answer, without your id or name (a one-way code stops double "
-            "votes)."
+            "votes); with a 👎 also the question it answered, so the organisers can improve it."
         ),
     ]
     if organisers:
