@@ -164,3 +164,13 @@ async def test_a_missing_folder_is_waited_for(tmp_path: Path) -> None:
     assert bot.installed[0].reply("Wie kann ich an einem Jugendaustausch teilnehmen?").outcome is (
         Outcome.ANSWER
     )
+
+
+async def test_the_reload_notice_has_one_problem_per_root_cause(tmp_path: Path) -> None:
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "knowledge" / "broken"
+    folder = tmp_path / "root-causes"
+    shutil.copytree(fixture / "root-causes", folder)
+    result = await Bot(folder).reloader.reload()
+    expected = (fixture / "root-causes" / "expected.txt").read_text(encoding="utf-8")
+    assert "\n".join(result.lines) + "\n" == expected.replace("broken/root-causes", str(folder))
+    assert result.errors == 4
