@@ -402,3 +402,8 @@ def test_privacy_screen_in_three_languages() -> None:
     # Without organisers there is no /feedback, so the link to them is not mentioned.
     assert "/feedback" not in render.privacy_screen(tr("en"), 180, 30).text
     assert "/privacy" in render.about_screen(KB, tr("ru"), datetime(2015, 6, 27, tzinfo=UTC)).text
+
+
+def test_about_counts_what_topics_shows() -> None:
+    about = render.about_screen(_with_smalltalk(), tr("en"), datetime(2015, 6, 27, tzinfo=UTC))
+    assert "4 answers, 2 topics." in about.text

@@ -437,11 +437,13 @@ def help_screen(tr: Translator, bot_username: str, *, organisers: bool = False) 
 
 def about_screen(knowledge: KnowledgeBase, tr: Translator, loaded_at: datetime) -> Screen:
     """What the bot is, how much it knows, and since when."""
-    answers = tr.ngettext("{count} answer", "{count} answers", len(knowledge)).format(
-        count=tr.number(len(knowledge))
+    # Counted as /topics shows them: small talk is not something the bot "knows".
+    entries, browsable = len(knowledge.browsable_entries), len(knowledge.browsable_topics)
+    answers = tr.ngettext("{count} answer", "{count} answers", entries).format(
+        count=tr.number(entries)
     )
-    topics = tr.ngettext("{count} topic", "{count} topics", len(knowledge.topics)).format(
-        count=tr.number(len(knowledge.topics))
+    topics = tr.ngettext("{count} topic", "{count} topics", browsable).format(
+        count=tr.number(browsable)
     )
     text = "\n\n".join(
         [
