@@ -451,7 +451,8 @@ def _report(args: argparse.Namespace) -> int:
         logged = storage.questions_between(period.since, None, unanswered_only=not args.stats)
         votes = storage.votes_between(period.since, None)
     if args.stats:
-        stats = report.stats(logged, period, zone, smalltalk=_smalltalk_ids(settings.knowledge_dir))
+        smalltalk = _smalltalk_ids(settings.knowledge_dir)
+        stats = report.stats(logged, period, zone, smalltalk=smalltalk, votes=votes)
         if args.format == "json":
             print(report.as_json(stats))
         else:

@@ -281,6 +281,9 @@ class Stats:
     rows: tuple[tuple[date, Lang, str, str, int], ...]
     #: Answers given by small-talk entries (greetings, thanks), counted apart.
     smalltalk: int = 0
+    #: "Helpful?" votes in the period: 👍 and 👎.
+    helpful: int = 0
+    not_helpful: int = 0
 
     def share(self, outcome: str) -> float:
         """The fraction (0..1) of questions with *outcome*; 0 when there were none."""
@@ -306,6 +309,7 @@ class Stats:
             ],
             "top_entries": [{"entry": e, "count": n} for e, n in self.top_entries],
             "smalltalk": self.smalltalk,
+            "votes": {"helpful": self.helpful, "not_helpful": self.not_helpful},
         }
 
 
@@ -316,11 +320,13 @@ def stats(
     *,
     top: int = TOP_ENTRIES,
     smalltalk: frozenset[str] = frozenset(),
+    votes: Iterable[Vote] = (),
 ) -> Stats:
     """Counts per day and language, outcome shares, and the most answered entries.
 
     Entries in *smalltalk* (greetings, thanks) are counted apart, not as "most answered".
     """
+    rated = list(votes)
     cells: Counter[tuple[date, Lang, str, str]] = Counter()
     for question in logged:
         day = question.ts.astimezone(zone).date()
@@ -362,6 +368,8 @@ def stats(
             for (day, lang, outcome, entry), count in sorted(cells.items())
         ),
         smalltalk=chatter,
+        helpful=sum(1 for vote in rated if vote.helpful),
+        not_helpful=sum(1 for vote in rated if not vote.helpful),
     )
 
 
@@ -467,6 +475,8 @@ def stats_text(report: Stats) -> str:
         lines += [f"  {n:5}  {entry}" for entry, n in report.top_entries]
     if report.smalltalk:
         lines += ["", f"Small talk (greetings, thanks) answered: {report.smalltalk}"]
+    if report.helpful or report.not_helpful:
+        lines += ["", f"Helpful? 👍 {report.helpful}  👎 {report.not_helpful}"]
     return "\n".join(lines)
 
 

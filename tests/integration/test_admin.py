@@ -292,6 +292,8 @@ async def test_answers_rated_not_helpful_are_listed_with_the_entry_given(
         await bot.process(callback_query=press)
         await ask(bot, "Wo kann ich parken?", lang="de")
         listing = texts(await bot.process(message=message("/unanswered", lang="de", user_id=ADMIN)))
+        stats = texts(await bot.process(message=message("/stats", lang="de", user_id=ADMIN)))
+    assert "\n\nHilfreich? 👍 0 · 👎 1" in stats[-1]
     [text] = listing
     assert "<b>👎 Als nicht hilfreich bewertete Antworten</b>" in text
     assert (

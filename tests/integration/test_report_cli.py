@@ -133,3 +133,7 @@ def test_stats_count_small_talk_apart(capsys: pytest.CaptureFixture[str], rated_
     stats = json.loads(out)
     assert stats["smalltalk"] == 1
     assert [e["entry"] for e in stats["top_entries"]] == ["conference-dates"]
+    assert stats["votes"] == {"helpful": 1, "not_helpful": 2}
+    _, text, _ = run(capsys, "--data-dir", str(rated_dir), "--stats")
+    assert "\nSmall talk (greetings, thanks) answered: 1\n" in text
+    assert text.endswith("Helpful? 👍 1  👎 2\n")

@@ -199,7 +199,8 @@ def _stats_messages(
     knowledge = services.knowledge
     smalltalk = frozenset(e.id for e in knowledge if knowledge.is_smalltalk(e.id))
     logged = services.storage.questions_between(period.since, None)
-    stats = report.stats(logged, period, zone, smalltalk=smalltalk)
+    votes = services.storage.votes_between(period.since, None)
+    stats = report.stats(logged, period, zone, smalltalk=smalltalk, votes=votes)
     return reports.stats_messages(stats, tr, services.knowledge, zone)
 
 

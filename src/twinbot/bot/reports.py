@@ -227,6 +227,12 @@ def stats_messages(
                 f"{tr.number(count)} — {name} ({code})" if name else f"{tr.number(count)} — {code}"
             )
         blocks.append("\n".join(top))
+    if stats.helpful or stats.not_helpful:
+        blocks.append(
+            tr.gettext("Helpful? 👍 {helpful} · 👎 {not_helpful}").format(
+                helpful=tr.number(stats.helpful), not_helpful=tr.number(stats.not_helpful)
+            )
+        )
     if stats.smalltalk:
         blocks.append(
             tr.gettext("Small talk (greetings, thanks) answered: {count}").format(
