@@ -72,6 +72,12 @@ def deep_links(knowledge: KnowledgeBase, username: str) -> tuple[list[DeepLink],
         _add(links, skipped, DeepLink("entry", entry.id, entry.id, base + entry.id, texts))
     for topic in knowledge.browsable_topics:
         payload = TOPIC_PREFIX + topic.id
+        if payload in knowledge:  # the bot opens the entry of that id, not the topic
+            skipped.append(
+                f'topic "{topic.id}": its link "{payload}" would open the entry with that id '
+                "— rename one of them to print a link for the topic"
+            )
+            continue
         texts = {lang: topic.title[lang] for lang in LANGS if lang in topic.title}
         _add(links, skipped, DeepLink("topic", topic.id, payload, base + payload, texts))
     return links, skipped

@@ -114,3 +114,20 @@ async def test_every_link_opens_what_it_says(api: FakeBotApi, tmp_path: Path) ->
                 assert text == entry.answer["de"]
             else:
                 assert text.startswith(f"<b>{link.texts['de']}</b>")
+
+
+def test_links_that_cannot_work_are_named_not_printed() -> None:
+    from twinbot.knowledge import Entry, KnowledgeBase, Topic
+    from twinbot.links import deep_links
+
+    clash = Entry("topic-a", "a", {"en": ("Q?",)}, {"en": "A"})
+    long_id = "x" * 60
+    knowledge = KnowledgeBase(
+        (Topic("a", {"en": "A"}, ("topic-a",)), Topic(long_id, {"en": "L"}, ())), (clash,)
+    )
+    links, skipped = deep_links(knowledge, "twinbot_bot")
+    assert [link.payload for link in links] == ["topic-a"]
+    assert links[0].kind == "entry"
+    assert len(skipped) == 2
+    assert skipped[0].startswith('topic "a": its link "topic-a" would open the entry')
+    assert "longer than the 64 characters" in skipped[1]
