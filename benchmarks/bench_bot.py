@@ -281,10 +281,10 @@ class Twinbot(Bot):
     name = "twinbot"
 
     def __init__(self, data_dir: Path) -> None:
+        from twinbot.assembly import build_responder, configured_encoder
         from twinbot.bot.context import Services
         from twinbot.i18n import Catalogs
         from twinbot.paths import bundled_knowledge_dir
-        from twinbot.responder import Responder
         from twinbot.storage import Storage
         from twinbot.validate import load_valid_knowledge
 
@@ -292,7 +292,9 @@ class Twinbot(Bot):
         self.data_dir = data_dir
         self.storage = Storage.open(data_dir)
         self.services = Services(
-            Responder(knowledge, Catalogs.load()), self.storage, dt.datetime.now(dt.UTC)
+            build_responder(knowledge, Catalogs.load(), configured_encoder()),
+            self.storage,
+            dt.datetime.now(dt.UTC),
         )
 
     def settings(self, base_url: str) -> Any:

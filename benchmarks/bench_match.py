@@ -62,9 +62,10 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from twinbot import textnorm
+from twinbot.assembly import build_responder
+from twinbot.calibration import Match, Outcome
 from twinbot.i18n import Catalogs
 from twinbot.knowledge import LANGS, Entry, KnowledgeBase, Lang, Topic
-from twinbot.matcher import Match, Matcher, Outcome
 from twinbot.responder import Responder
 from twinbot.validate import load_valid_knowledge
 
@@ -635,6 +636,17 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[rank - 1]
 
 
+class Matcher:
+    """twinbot's lexical path as the bot runs it without an encoder: the lexical index and
+    the calibrated decision (the dense ranker is measured by bench_dense.py)."""
+
+    def __init__(self, knowledge: KnowledgeBase) -> None:
+        self.responder = build_responder(knowledge, Catalogs.load(), None)
+
+    def match(self, text: str) -> Match:
+        return self.responder.understand(text)
+
+
 class Baseline:
     """The naive way: every phrasing in one list, WRatio against all of them."""
 
@@ -835,7 +847,7 @@ def measure_size(
 _FRESH_BUILD = """
 import gc, pickle, sys, time
 from pathlib import Path
-from twinbot.matcher import Matcher
+from twinbot.ranking.lexical import LexicalRanker as Matcher
 from twinbot.validate import load_valid_knowledge
 Matcher(load_valid_knowledge(Path(sys.argv[1])))
 knowledge = pickle.loads(Path(sys.argv[2]).read_bytes())
@@ -1204,7 +1216,13 @@ def git_revision() -> str | None:
 def source_digests() -> dict[str, str]:
     """Short SHA-256 of the matcher's source files as they were measured."""
     digests = {}
-    for name in ("matcher.py", "textnorm.py", "lexicon.py"):
+    for name in (
+        "ranking/lexical/ranker.py",
+        "fusion.py",
+        "calibration.py",
+        "textnorm.py",
+        "lexicon.py",
+    ):
         path = ROOT / "src" / "twinbot" / name
         if path.is_file():
             digests[name] = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
@@ -1236,7 +1254,7 @@ def run(
     startup = measure_startup(commands, startup_runs, cold=cold) if startup_runs > 0 else []
     # The real knowledge base: the dev-set reference and every query's reference verdict.
     real_matcher = Matcher(real)
-    responder = Responder(real, Catalogs.load(), matcher=real_matcher)
+    responder = real_matcher.responder
     dev_path = dev_path or dev_set_path()
     dev_items: list[dict[str, Any]] = (
         yaml.safe_load(dev_path.read_text(encoding="utf-8")) if dev_path else []
@@ -1271,7 +1289,7 @@ def run(
     exponents = growth(results)
 
     dev_after = run_dev(responder, dev_items)
-    dev_fresh = run_dev(Responder(real, Catalogs.load(), matcher=Matcher(real)), dev_items)
+    dev_fresh = run_dev(Matcher(real).responder, dev_items)
     identical = dev_before.replies == dev_after.replies == dev_fresh.replies
     report: dict[str, Any] = {
         "benchmark": "bench_match",

@@ -3,6 +3,7 @@
 # the test loudly instead of hanging, flaking or leaking a request to api.telegram.org.
 import ipaddress as _ipaddress
 import os as _os
+import pathlib as _pathlib
 import socket as _socket
 import tempfile as _tempfile
 
@@ -60,4 +61,22 @@ def _no_network(monkeypatch: _pytest.MonkeyPatch) -> None:
 # --- index cache (twinbot ask) ---------------------------------------------------------------
 # Tests never read or write the user's ~/.cache: one fresh cache folder for the whole run.
 _os.environ["TWINBOT_CACHE_DIR"] = _tempfile.mkdtemp(prefix="twinbot-test-cache-")
+
+
+@_pytest.fixture(autouse=True, scope="session")
+def _phrasing_vectors() -> None:
+    """Embed the bundled knowledge base once, into the run's cache folder, so that every
+    `twinbot ask/chat/run` the tests start reads the vectors instead of embedding them
+    (skipped where the e5 encoder does not load)."""
+    from twinbot.paths import bundled_knowledge_dir
+    from twinbot.ranking.dense import VectorStore, build_dense_index, default_encoder
+    from twinbot.validate import load_valid_knowledge
+
+    encoder = default_encoder()
+    if encoder is not None:
+        store = VectorStore(encoder, _pathlib.Path(_os.environ["TWINBOT_CACHE_DIR"]))
+        build_dense_index(load_valid_knowledge(bundled_knowledge_dir()), store)
+        store.save()
+
+
 # --- end of index cache -----------------------------------------------------------------------

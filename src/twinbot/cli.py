@@ -21,8 +21,8 @@ from twinbot.errors import TwinbotError
 from twinbot.knowledge import KnowledgeBase
 
 if TYPE_CHECKING:
+    from twinbot.calibration import Match
     from twinbot.i18n import Catalogs
-    from twinbot.matcher import Match
     from twinbot.responder import Reply, Responder
 
 
@@ -288,10 +288,13 @@ def _ask(args: argparse.Namespace) -> int:
                         "coverage": c.coverage,
                         "fit": c.fit,
                         "phrasing": c.phrasing,
+                        "signals": dict(c.signals or {}),
                     }
                     for c in match.candidates
                 ]
                 record["reading"] = [list(pair) for pair in match.reading]
+                record["rankers"] = _mode_line(match.mode)
+                record["reason"] = match.reason
             return json.dumps(record, ensure_ascii=False)
         return _plain_reply(reply, match)
 
@@ -311,28 +314,10 @@ def _ask_responder(directory: Path, catalogs: Catalogs) -> Responder | None:
 def _cached_responder(
     directory: Path, catalogs: Catalogs, load: Callable[[Path], KnowledgeBase | None]
 ) -> Responder | None:
-    """A responder over the valid knowledge in *directory* (*load* validates it, and
-    reports or raises when it is not), its index from the cache when this exact knowledge
-    (and code) was indexed before, so that a restart does not rebuild it."""
-    from twinbot import indexcache
-    from twinbot.responder import Responder
+    """A responder over the valid knowledge in *directory*, through the index cache."""
+    from twinbot.assembly import cached_responder, configured_encoder
 
-    try:
-        key = indexcache.fingerprint(directory)
-    except OSError:
-        key = None
-    if key is not None:
-        cached = indexcache.load(key)
-        if cached is not None:
-            # Cached only after validation: the same bytes are still valid.
-            return Responder(cached[0], catalogs, cached[1])
-    knowledge = load(directory)
-    if knowledge is None:
-        return None
-    responder = Responder(knowledge, catalogs)
-    if key is not None:
-        indexcache.store(key, knowledge, responder.matcher)
-    return responder
+    return cached_responder(directory, catalogs, load, configured_encoder())
 
 
 def _env_path(value: str | None) -> Path | None:
@@ -352,6 +337,16 @@ def _load_or_report(directory: Path) -> KnowledgeBase | None:
         return None
 
 
+def _mode_line(mode: str) -> str:
+    """Which rankers answered, and why only one when the encoder is unavailable."""
+    if mode == "fused":
+        return "lexical + semantic (e5), one calibrated confidence"
+    from twinbot.ranking.dense import encoder_problem
+
+    problem = encoder_problem()
+    return "lexical only" + (f" (the semantic ranker is unavailable: {problem})" if problem else "")
+
+
 def _plain_reply(reply: Reply, match: Match | None) -> str:
     """A reply as a terminal user reads it: text, then numbered follow-ups."""
     from twinbot.terminal import terminal_text
@@ -361,9 +356,10 @@ def _plain_reply(reply: Reply, match: Match | None) -> str:
         lines.append(f"  [{number}] {link.label}")
     if match is not None:
         lines.append(
-            f"-- outcome: {reply.outcome.value}, language: {reply.lang} "
-            f"(written in: {match.detected or 'unclear'})"
+            f"-- outcome: {reply.outcome.value}{f' ({match.reason})' if match.reason else ''}, "
+            f"language: {reply.lang} (written in: {match.detected or 'unclear'})"
         )
+        lines.append(f"-- rankers: {_mode_line(match.mode)}")
         lines.append("-- read as: " + " ".join(f"{w}={k}" for w, k in match.reading))
         for candidate in match.candidates:
             lines.append(
@@ -371,6 +367,11 @@ def _plain_reply(reply: Reply, match: Match | None) -> str:
                 f"(coverage {candidate.coverage:.2f}, fit {candidate.fit:.2f}) "
                 f"best phrasing: {candidate.phrasing!r}"
             )
+            if candidate.signals:
+                lines.append(
+                    "--        "
+                    + ", ".join(f"{name} {value:.3f}" for name, value in candidate.signals.items())
+                )
     return "\n".join(lines)
 
 

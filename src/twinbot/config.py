@@ -30,6 +30,12 @@ DEFAULT_PORT = 8080
 ReloadSetting = Literal["auto", "poll", "off"]
 RELOAD_SETTINGS: tuple[ReloadSetting, ...] = ("auto", "poll", "off")
 DEFAULT_RELOAD_INTERVAL = 2.0
+#: Telegram's cloud Bot API; any other `api_url` is a self-hosted `telegram-bot-api` server.
+CLOUD_API_HOST = "api.telegram.org"
+#: The only ports Telegram's cloud delivers webhooks to.
+CLOUD_WEBHOOK_PORTS = (443, 80, 88, 8443)
+#: Messages per second the bot sends at most overall: Telegram's limit for an ordinary bot.
+DEFAULT_SEND_RATE = 30.0
 #: Flood control: ten messages at once (a few quick button presses), then one every two seconds.
 DEFAULT_FLOOD_BURST = 10
 DEFAULT_FLOOD_PER_MINUTE = 30.0
@@ -83,6 +89,27 @@ class Settings:
     flood_per_minute: float = DEFAULT_FLOOD_PER_MINUTE
     #: Days questions and feedback are kept (and language choices of users not seen).
     retention_days: int = DEFAULT_RETENTION_DAYS
+    #: Messages per second overall (`TWINBOT_SEND_RATE`); 0: no limit. The per-group limit
+    #: (20 a minute) holds either way.
+    send_rate: float = DEFAULT_SEND_RATE
+
+    @property
+    def cloud_api(self) -> bool:
+        """Whether the Bot API is Telegram's cloud (else a self-hosted server)."""
+        return is_cloud_api(self.api_url)
+
+    def webhook_notes(self) -> list[str]:
+        """What to warn about once at start: a webhook the cloud would refuse, self-hosted."""
+        if self.webhook_url is None or self.cloud_api:
+            return []
+        parts = urlsplit(self.webhook_url)
+        if parts.scheme == "https" and _url_port(self.webhook_url) in CLOUD_WEBHOOK_PORTS:
+            return []
+        return [
+            f"webhook URL {self.webhook_url}: plain http or a port other than "
+            f"{_ports()} works with the self-hosted Bot API at {self.api_url}, "
+            "but Telegram's cloud API would refuse it"
+        ]
 
     @property
     def webhook_path(self) -> str:
@@ -136,12 +163,15 @@ def load_settings(
     token = _token(get("TWINBOT_TOKEN"), required=require_token)
     knowledge = knowledge_dir or _path(get("TWINBOT_KNOWLEDGE"))
     data = data_dir or _path(get("TWINBOT_DATA_DIR")) or default_data_dir(env)
+    api = _api_url(api_url or get("TWINBOT_API_URL") or DEFAULT_API_URL)
     return Settings(
         token=token,
-        api_url=_api_url(api_url or get("TWINBOT_API_URL") or DEFAULT_API_URL),
+        api_url=api,
         knowledge_dir=knowledge,
         data_dir=data.expanduser(),
-        webhook_url=_webhook_url(webhook_url or get("TWINBOT_WEBHOOK_URL")),
+        webhook_url=_webhook_url(
+            webhook_url or get("TWINBOT_WEBHOOK_URL"), cloud=is_cloud_api(api)
+        ),
         listen=listen or get("TWINBOT_LISTEN") or DEFAULT_LISTEN,
         port=_port(port if port is not None else get("TWINBOT_PORT")),
         webhook_secret=_webhook_secret(get("TWINBOT_WEBHOOK_SECRET")),
@@ -154,7 +184,13 @@ def load_settings(
         flood_burst=_flood_burst(get("TWINBOT_FLOOD_BURST")),
         flood_per_minute=_flood_rate(get("TWINBOT_FLOOD_RATE")),
         retention_days=_retention_days(get("TWINBOT_RETENTION_DAYS")),
+        send_rate=_send_rate(get("TWINBOT_SEND_RATE")),
     )
+
+
+def is_cloud_api(api_url: str) -> bool:
+    """Whether *api_url* is Telegram's cloud Bot API."""
+    return (urlsplit(api_url).hostname or "").lower() == CLOUD_API_HOST
 
 
 def parse_admins(value: str) -> frozenset[int]:
@@ -274,16 +310,65 @@ def _api_url(value: str) -> str:
     return value
 
 
-def _webhook_url(value: str | None) -> str | None:
+def _webhook_url(value: str | None, *, cloud: bool = True) -> str | None:
     if value is None:
         return None
     parts = urlsplit(value)
+    if not cloud:
+        # A self-hosted Bot API server posts to any http(s) URL, local addresses and any port.
+        if parts.scheme not in {"http", "https"} or not parts.netloc or _url_port(value) is None:
+            raise ConfigError(
+                f"--webhook-url / TWINBOT_WEBHOOK_URL: {value!r} is not an http(s) URL — e.g. "
+                "http://127.0.0.1:8443/twinbot for a self-hosted Bot API server"
+            )
+        return value
     if parts.scheme != "https" or not parts.netloc:
         raise ConfigError(
             f"--webhook-url / TWINBOT_WEBHOOK_URL: {value!r} is not an https URL — "
-            "Telegram only delivers webhooks over https, e.g. https://bot.example.org/twinbot"
+            "Telegram only delivers webhooks over https, e.g. https://bot.example.org/twinbot "
+            "(a self-hosted Bot API server, --api-url, also takes http)"
+        )
+    port = _url_port(value)
+    if port not in CLOUD_WEBHOOK_PORTS:
+        shown = "an invalid port" if port is None else f"port {port}"
+        raise ConfigError(
+            f"--webhook-url / TWINBOT_WEBHOOK_URL: {value!r} uses {shown} — Telegram only "
+            f"delivers webhooks to ports {_ports()}; let nginx listen on one of them and "
+            "forward to --port (a self-hosted Bot API server, --api-url, takes any port)"
         )
     return value
+
+
+def _url_port(url: str) -> int | None:
+    """The URL's port (the scheme's default if none); None if it is not a valid port."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if port is None:
+        return 443 if parts.scheme == "https" else 80
+    return port if 0 < port < 65536 else None
+
+
+def _ports() -> str:
+    return ", ".join(map(str, CLOUD_WEBHOOK_PORTS[:-1])) + f" and {CLOUD_WEBHOOK_PORTS[-1]}"
+
+
+def _send_rate(value: str | None) -> float:
+    if value is None:
+        return DEFAULT_SEND_RATE
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = -1.0
+    if not 0 <= rate < float("inf"):
+        raise ConfigError(
+            f"TWINBOT_SEND_RATE: {value!r} is not a number >= 0 — how many messages per second "
+            "the bot sends at most overall (30 is Telegram's limit for an ordinary bot; 0 turns "
+            "the limit off)"
+        )
+    return rate
 
 
 def _port(value: int | str | None) -> int:

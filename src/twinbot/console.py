@@ -302,7 +302,9 @@ def run_chat(
         settings = replace(settings, admins=settings.admins | {USER_ID})
     interactive = stdin.isatty()
     if responder is None:
-        responder = Responder(knowledge, catalogs or Catalogs.load())
+        from twinbot.assembly import build_responder, configured_encoder
+
+        responder = build_responder(knowledge, catalogs or Catalogs.load(), configured_encoder())
     services = make_services(settings, responder)
     terminal = Terminal(
         stdin,

@@ -1,10 +1,11 @@
-"""A persistent cache of built matcher indexes, so `twinbot ask`, `chat` and `run` start fast.
+"""A persistent cache of built indexes, so `twinbot ask`, `chat` and `run` start fast.
 
-Building the index analyses every phrasing (stems, Russian lemmas, compounds): most of a
-one-question `twinbot ask`. The validated knowledge base and its built `Matcher` are
-pickled under the user's cache folder, keyed by a fingerprint of everything they depend
-on — the knowledge files' bytes and the source of the modules that analyse and validate
-them — so any edit to either makes a new key. Only knowledge bases that passed validation
+Building the lexical index analyses every phrasing (stems, Russian lemmas, compounds), and
+the dense one embeds them: most of a one-question `twinbot ask`. The validated knowledge
+base, its `LexicalRanker` and its `DenseIndex` are pickled under the user's cache folder,
+keyed by everything they depend on — the knowledge files' bytes, the source of the modules
+that analyse and validate them, and the encoder's identity — so any edit to either makes a
+new key. Only knowledge bases that passed validation
 are stored. A cache that can't be read or written is ignored: it only costs the rebuild.
 """
 
@@ -18,16 +19,23 @@ from pathlib import Path
 
 from twinbot import __version__
 from twinbot.knowledge import KnowledgeBase
-from twinbot.matcher import Matcher, gc_paused
+from twinbot.ranking.dense import DenseIndex
+from twinbot.ranking.lexical import LexicalRanker, gc_paused
 
 #: Bump when the pickled layout changes in a way the source fingerprint wouldn't catch.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _KEEP = 4
 #: The modules whose code shapes a cached index (a test holds this closed under imports).
 _SOURCES = (
-    "matcher.py",
+    "ranking/__init__.py",
+    "ranking/lexical/__init__.py",
+    "ranking/lexical/ranker.py",
+    "ranking/lexical/typos.py",
+    "ranking/dense/__init__.py",
+    "ranking/dense/encoder.py",
+    "ranking/dense/e5.py",
+    "ranking/dense/store.py",
     "textnorm.py",
-    "typos.py",
     "lexicon.py",
     "loader.py",
     "validate.py",
@@ -45,9 +53,10 @@ def cache_dir() -> Path:
     return Path(base) / "twinbot"
 
 
-def fingerprint(knowledge_dir: Path) -> str:
-    """A key that changes with any knowledge file or any matching/validation code."""
-    digest = hashlib.sha256(f"{__version__}/{CACHE_FORMAT}".encode())
+def index_key(knowledge_dir: Path, encoder: str) -> str:
+    """A key that changes with any knowledge file, any ranking/validation code, or the
+    encoder (by name: "none" for lexical-only)."""
+    digest = hashlib.sha256(f"{__version__}/{CACHE_FORMAT}/{encoder}".encode())
     package = Path(__file__).resolve().parent
     for name in _SOURCES:
         digest.update(name.encode())
@@ -59,8 +68,11 @@ def fingerprint(knowledge_dir: Path) -> str:
     return digest.hexdigest()[:32]
 
 
-def load(key: str) -> tuple[KnowledgeBase, Matcher] | None:
-    """The cached knowledge base and index for *key*, or None."""
+Cached = tuple[KnowledgeBase, LexicalRanker, DenseIndex | None]
+
+
+def load(key: str) -> Cached | None:
+    """The cached knowledge base and indexes for *key*, or None."""
     path = cache_dir() / f"index-{key}.pickle"
     try:
         with path.open("rb") as data, gc_paused():
@@ -69,21 +81,24 @@ def load(key: str) -> tuple[KnowledgeBase, Matcher] | None:
         return None
     if (
         isinstance(cached, tuple)
-        and len(cached) == 2
+        and len(cached) == 3
         and isinstance(cached[0], KnowledgeBase)
-        and isinstance(cached[1], Matcher)
+        and isinstance(cached[1], LexicalRanker)
+        and (cached[2] is None or isinstance(cached[2], DenseIndex))
     ):
-        return cached[0], cached[1]
+        return cached[0], cached[1], cached[2]
     return None
 
 
-def store(key: str, knowledge: KnowledgeBase, matcher: Matcher) -> None:
-    """Cache both under *key* (atomically); silently skipped when that fails."""
+def store(
+    key: str, knowledge: KnowledgeBase, lexical: LexicalRanker, dense: DenseIndex | None
+) -> None:
+    """Cache them under *key* (atomically); silently skipped when that fails."""
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as out:
-            pickle.dump((knowledge, matcher), out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((knowledge, lexical, dense), out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(out.name, folder / f"index-{key}.pickle")
         old = sorted(folder.glob("index-*.pickle"), key=lambda p: p.stat().st_mtime)
         for stale in old[:-_KEEP]:

@@ -8,19 +8,28 @@ the first problem: it reports every structural problem in every file and still b
 knowledge base from whatever parsed cleanly, so the content checks in `twinbot.validate` can
 run on the rest. Content rules (related ids, HTML, missing languages, duplicate phrasings)
 live in `validate`, not here.
+
+Budgets come before parsing, because a knowledge folder is input from people and editors, not
+from code: only regular files are opened (a FIFO or a device would block or never end), a
+symlink may not lead out of the folder, files and the folder have size caps, and the number of
+files, entries and phrasings is capped (`Budgets`). YAML aliases (`&a` … `*a`) are refused:
+organisers never need them, and a few lines of them expand into gigabytes.
 """
 
 from __future__ import annotations
 
 import codecs
 import difflib
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
 import yaml
+from yaml.events import AliasEvent, NodeEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from twinbot.errors import Problem, Severity, sort_problems
@@ -37,7 +46,17 @@ from twinbot.knowledge import (
     is_lang,
 )
 
-__all__ = ["KNOWLEDGE_SUFFIXES", "LoadResult", "NodePath", "NodeSources", "load_knowledge"]
+__all__ = [
+    "DEFAULT_BUDGETS",
+    "KNOWLEDGE_SUFFIXES",
+    "Budgets",
+    "LoadResult",
+    "NodePath",
+    "NodeSources",
+    "knowledge_files",
+    "load_knowledge",
+    "read_knowledge_file",
+]
 
 #: File name endings the loader reads; everything else in the folder (README.md) is ignored.
 KNOWLEDGE_SUFFIXES = (".yaml", ".yml")
@@ -71,6 +90,34 @@ _NOT_PRINTABLE = re.compile(
 
 #: A path to a field inside a topic or entry, e.g. ("entry", "x", "questions", "de", 3).
 NodePath = tuple[str | int, ...]
+
+
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Budgets:
+    """What a knowledge folder may hold at most; checked before anything is parsed.
+
+    The bundled knowledge base uses a small fraction of each: 6 files, 30 entries, ~100 KB,
+    22 phrasings in the longest list. The caps only stop what no organiser writes by hand.
+    """
+
+    #: Bytes per file: ~20x the largest bundled topic file ...
+    file_bytes: int = 2 * _MB
+    #: ... and in the whole folder.
+    folder_bytes: int = 20 * _MB
+    #: Knowledge files in the folder (one topic each).
+    files: int = 500
+    #: Entries in the folder; the matcher is benchmarked up to 50,000.
+    entries: int = 50_000
+    #: Items in one list: the phrasings or keywords of one language, the related ids.
+    list_items: int = 500
+    #: Problems reported per file; reading stops there (one mistake often causes the rest).
+    file_problems: int = 200
+
+
+DEFAULT_BUDGETS = Budgets()
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,40 +166,165 @@ class LoadResult:
     sources: NodeSources = field(default_factory=NodeSources)
 
 
-def load_knowledge(directory: Path) -> LoadResult:
+def load_knowledge(directory: Path, budgets: Budgets = DEFAULT_BUDGETS) -> LoadResult:
     """Read every knowledge file in *directory*, in sorted name order; never raises on content.
 
     File names in problems and sources are `directory / name` as given, so a user who typed
-    `knowledge` reads `knowledge/workshops.yaml:42`.
+    `knowledge` reads `knowledge/workshops.yaml:42`. Nothing is parsed before the folder is
+    known to be within *budgets*.
     """
     folder = str(directory)
     empty = KnowledgeBase((), ())
-    if not directory.exists():
-        hint = "check the path (it is relative to the current folder)"
-        return LoadResult(empty, (Problem(folder, 0, "knowledge folder not found", hint),), ())
-    if not directory.is_dir():
-        hint = "give the folder that contains the knowledge files, not a file"
-        return LoadResult(empty, (Problem(folder, 0, "not a folder", hint),), ())
-    try:
-        paths = sorted(
-            (p for p in directory.iterdir() if _is_knowledge_file(p.name)), key=lambda p: p.name
-        )
-    except OSError as exc:
-        problem = Problem(
-            folder, 0, f"cannot read the folder: {_reason(exc)}", "check its permissions"
-        )
-        return LoadResult(empty, (problem,), ())
+    paths, problems, found = knowledge_files(directory, budgets)
     if not paths:
-        hint = "add one YAML file per topic, as described in knowledge/README.md"
-        message = "no knowledge files (*.yaml) in this folder"
-        return LoadResult(empty, (Problem(folder, 0, message, hint),), ())
-
+        return LoadResult(empty, tuple(problems), found)
     assembler = _Assembler()
+    assembler.problems += problems
+    declared = 0
     for path in paths:
-        reader = _FileReader(str(path))
+        reader = _FileReader(str(path), budgets, budgets.entries - declared)
         reader.read(path)
         assembler.add(reader)
-    return assembler.result(tuple(str(p) for p in paths))
+        declared += reader.declared
+    if declared > budgets.entries:
+        message = f"{declared:,} entries, more than the {budgets.entries:,} allowed"
+        hint = "split the knowledge base between bots, or remove entries nobody asks for"
+        assembler.problems.append(Problem(folder, 0, message, hint))
+    return assembler.result(found)
+
+
+def knowledge_files(
+    directory: Path, budgets: Budgets = DEFAULT_BUDGETS
+) -> tuple[list[Path], list[Problem], tuple[str, ...]]:
+    """The knowledge files of *directory* that may be read, why others may not, all found.
+
+    Looks only at names and `stat` results: nothing is opened, so a FIFO or a device cannot
+    block and a huge file costs nothing. A folder over its budget yields no files to read.
+    """
+    folder = str(directory)
+    try:
+        info = os.stat(directory)
+    except FileNotFoundError:
+        hint = "check the path (it is relative to the current folder)"
+        return [], [Problem(folder, 0, "knowledge folder not found", hint)], ()
+    except OSError as exc:
+        problem = Problem(folder, 0, f"cannot read the folder: {_reason(exc)}", _PERMISSIONS)
+        return [], [problem], ()
+    if not stat.S_ISDIR(info.st_mode):
+        hint = "give the folder that contains the knowledge files, not a file"
+        return [], [Problem(folder, 0, "not a folder", hint)], ()
+    try:
+        with os.scandir(directory) as scan:
+            names = sorted(e.name for e in scan if _is_knowledge_file(e.name))
+    except OSError as exc:
+        problem = Problem(folder, 0, f"cannot read the folder: {_reason(exc)}", _PERMISSIONS)
+        return [], [problem], ()
+    if not names:
+        hint = "add one YAML file per topic, as described in knowledge/README.md"
+        message = "no knowledge files (*.yaml) in this folder"
+        return [], [Problem(folder, 0, message, hint)], ()
+    if len(names) > budgets.files:
+        message = f"{len(names):,} knowledge files, more than the {budgets.files:,} allowed"
+        hint = "keep one file per topic here and move everything else out of the folder"
+        return [], [Problem(folder, 0, message, hint)], ()
+    found = tuple(str(directory / name) for name in names)
+    root = os.path.realpath(directory)
+    paths: list[Path] = []
+    problems: list[Problem] = []
+    total = 0
+    for name in names:
+        path = directory / name
+        refused, size = _admissible(path, root, budgets)
+        if refused is not None:
+            problems.append(refused)
+            continue
+        paths.append(path)
+        total += size
+    if total > budgets.folder_bytes:
+        message = (
+            f"the knowledge files take {_size(total)}, more than the "
+            f"{_size(budgets.folder_bytes)} allowed in one folder"
+        )
+        hint = "remove files that are not knowledge (exports, backups) from the folder"
+        return [], [*problems, Problem(folder, 0, message, hint)], found
+    return paths, problems, found
+
+
+def _admissible(path: Path, root: str, budgets: Budgets) -> tuple[Problem | None, int]:
+    """(why *path* may not be read, or None; its size), from `lstat`/`stat` alone."""
+    file = str(path)
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            target = os.path.realpath(path)
+            if os.path.commonpath([root, target]) != root:
+                hint = "copy the file into the knowledge folder instead of linking to it"
+                return Problem(file, 1, "a link to a file outside the knowledge folder", hint), 0
+            info = os.stat(path)
+    except FileNotFoundError:
+        hint = "the link points nowhere; remove it or copy the file here"
+        return Problem(file, 1, "cannot read the file: it does not exist", hint), 0
+    except OSError as exc:
+        hint = "check that it is a readable file"
+        return Problem(file, 1, f"cannot read the file: {_reason(exc)}", hint), 0
+    if not stat.S_ISREG(info.st_mode):
+        hint = "only YAML text files belong in the knowledge folder; remove or rename it"
+        return Problem(file, 1, f"not a regular file ({_file_kind(info.st_mode)})", hint), 0
+    if info.st_size > budgets.file_bytes:
+        message = (
+            f"the file is {_size(info.st_size)}, more than the {_size(budgets.file_bytes)} "
+            "a knowledge file may have"
+        )
+        hint = "split it into several topic files, or remove what is not knowledge"
+        return Problem(file, 1, message, hint), 0
+    return None, info.st_size
+
+
+def read_knowledge_file(path: Path, limit: int = DEFAULT_BUDGETS.file_bytes) -> bytes:
+    """The bytes of a regular file of at most *limit* bytes; raises OSError otherwise.
+
+    Opened without blocking (a FIFO swapped in after `stat` cannot hang the reader) and read no
+    further than the limit, so a file that grows meanwhile costs at most that much.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"not a regular file ({_file_kind(info.st_mode)})")
+        chunks: list[bytes] = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, _MB))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0:
+            raise OSError(f"the file grew past {_size(limit)} while being read")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+_PERMISSIONS = "check its permissions"
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
+
+
+def _size(size: int) -> str:
+    if size >= _MB:
+        return f"{size / _MB:.1f} MB"
+    return f"{size / 1024:.0f} KB"
 
 
 def _is_knowledge_file(name: str) -> bool:
@@ -161,10 +333,18 @@ def _is_knowledge_file(name: str) -> bool:
 
 
 def _reason(exc: OSError) -> str:
-    return exc.strerror or type(exc).__name__
+    return exc.strerror or str(exc) or type(exc).__name__
 
 
 # --- one file ---------------------------------------------------------------------------------
+
+
+class _TooManyProblems(Exception):
+    """A file reached its problem budget; reading it stops at *line*."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
 
 
 @dataclass(slots=True)
@@ -196,8 +376,13 @@ class _RawEntry:
 class _FileReader:
     """Checks one file's structure and collects its topic and entries and problems."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, budgets: Budgets = DEFAULT_BUDGETS, room: int = 0) -> None:
         self.file = file
+        self._budgets = budgets
+        # Entries the folder's budget still has room for (checked by the caller too).
+        self._room = room
+        #: How many entries the file lists, read or not.
+        self.declared = 0
         self.problems: list[Problem] = []
         self.topic: _RawTopic | None = None
         self.entries: list[_RawEntry] = []
@@ -218,6 +403,8 @@ class _FileReader:
 
     def error(self, where: Node | int, message: str, hint: str = "") -> None:
         line = where if isinstance(where, int) else _line(where)
+        if len(self.problems) >= self._budgets.file_problems:
+            raise _TooManyProblems(line)
         self.problems.append(Problem(self.file, line, message, hint))
         self.damage += 1
 
@@ -234,11 +421,25 @@ class _FileReader:
     # -- the file as a whole
 
     def read(self, path: Path) -> None:
+        try:
+            self._read(path)
+        except _TooManyProblems as stop:
+            message = f"more than {self._budgets.file_problems:,} problems; stopped reading here"
+            hint = "fix the problems above (often one mistake causes many) and check again"
+            self.problems.append(Problem(self.file, stop.line, message, hint))
+            self.entries.clear()
+
+    def _read(self, path: Path) -> None:
         text = self._text_of(path)
         if text is None:
             self.unread_line = self.problems[-1].line if self.problems else 1
             return
         self._text = text
+        if "*" in text and self._refuse_aliases(text):
+            # Not read at all: what links to its ids is told about this file, not "unknown".
+            self.unread_line = self.problems[-1].line
+            self.unread_ids = tuple(dict.fromkeys(_CLAIMED_ID.findall(text)))
+            return
         root = self._compose(text)
         if root is None:
             if self.problems:
@@ -250,7 +451,7 @@ class _FileReader:
 
     def _text_of(self, path: Path) -> str | None:
         try:
-            data = path.read_bytes()
+            data = read_knowledge_file(path, self._budgets.file_bytes)
         except OSError as exc:
             self.error(
                 1, f"cannot read the file: {_reason(exc)}", "check that it is a readable file"
@@ -307,7 +508,7 @@ class _FileReader:
         stack = [root]
         while stack:
             node = stack.pop()
-            if id(node) in seen:  # aliases share nodes, and may even form cycles
+            if id(node) in seen:  # aliases are refused earlier; this only guards the walk
                 continue
             seen.add(id(node))
             if node.tag == _MERGE:
@@ -325,6 +526,34 @@ class _FileReader:
                     stack += (value, key)
             elif isinstance(node, SequenceNode):
                 stack += reversed(_items(node))
+
+    def _refuse_aliases(self, text: str) -> bool:
+        """Report the file's aliases, if any, as one problem at the first; True if there were.
+
+        Runs on the parser's events, before any node is built: a few lines of nested aliases
+        stand for billions of nodes, and even the shared node graph is costly to walk.
+        """
+        first, count = 1, 0
+        anchors: set[str] = set()
+        try:
+            for event in yaml.parse(text, Loader=_Loader):
+                if isinstance(event, NodeEvent) and event.anchor is not None:
+                    # An alias of an undefined anchor is a syntax error the composer reports.
+                    if not isinstance(event, AliasEvent):
+                        anchors.add(event.anchor)
+                    elif event.anchor in anchors:
+                        count += 1
+                        if count == 1 and event.start_mark is not None:
+                            first = event.start_mark.line + 1
+        except yaml.YAMLError:
+            if not count:
+                return False  # a syntax error: composing reports it, with its line
+        if not count:
+            return False
+        others = f" (and {count - 1:,} more in this file)" if count > 1 else ""
+        message = f'YAML aliases ("*name") are not supported{others}'
+        self.error(first, message, 'write the text out in full where "*" stands')
+        return True
 
     def _read_root(self, root: Node) -> None:
         if self.tagged(root):
@@ -355,7 +584,12 @@ class _FileReader:
             hint = 'start each entry with "- id: …" on its own line under "entries:"'
             self.error(value, f'"entries" must be a list, not {_kind(value)}', hint)
             return
-        for number, item in enumerate(_items(value), start=1):
+        items = _items(value)
+        self.declared = len(items)
+        if len(items) > self._room:
+            # The caller reports the folder's total; reading on would only cost memory.
+            items = items[: max(self._room, 0) + 1]
+        for number, item in enumerate(items, start=1):
             self._read_entry(item, number)
 
     # -- topic
@@ -478,6 +712,8 @@ class _FileReader:
             hint = f"write a list, e.g. [{example}]"
             self.error(node, f'{label}: "related" must be a list of ids, not {_kind(node)}', hint)
             return
+        if self._too_long(node, label, '"related"'):
+            return
         related: list[str] = []
         for item in _items(node):
             text = self.text(item, label, "a related id", 'remove the empty "- " line')
@@ -489,6 +725,15 @@ class _FileReader:
             entry.lines[("related", len(related))] = self.source(item)
             related.append(text)
         entry.related = tuple(related)
+
+    def _too_long(self, node: SequenceNode, label: str, what: str) -> bool:
+        cap = self._budgets.list_items
+        count = len(node.value)
+        if count <= cap:
+            return False
+        message = f"{what} has {count:,} items, more than the {cap:,} allowed"
+        self.error(node, _labelled(label, message), "keep the best ones and remove the rest")
+        return True
 
     # -- ids
 
@@ -631,6 +876,8 @@ class _FileReader:
                 hint = f'write each {item} on its own line starting with "- ", or [first, second]'
                 message = f'{what} "{lang}" must be a list of {item}s, not {_kind(value)}'
                 self.error(value, _labelled(label, message), hint)
+                continue
+            if self._too_long(value, label, f'{what} "{lang}"'):
                 continue
             texts: list[str] = []
             for child in _items(value):

@@ -1,7 +1,7 @@
 """Hot reload: organisers' edits to the knowledge folder reach the running bot at once.
 
 `Reloader` owns one knowledge folder. `reload()` validates it with `check_knowledge` (the very
-checks of `twinbot check`), builds a new `Responder` and its matcher index in a worker thread,
+checks of `twinbot check`), builds a new `Responder` and its indexes in a worker thread,
 and hands it to `install`, which swaps one reference: a question already being answered
 finishes with the responder it started with, the next one gets the new one. An invalid folder
 installs nothing, so the bot keeps serving the last good knowledge base, and the result carries
@@ -10,8 +10,10 @@ the validator's lines for the organisers.
 `watch()` triggers reloads by itself: with file system events (watchfiles) where they work,
 else by polling the files' sizes and modification times. Editors write a file several times
 and leave swap files behind, so only knowledge files count (`*.yaml`, `*.yml`, not dot
-files), changes are collected until the folder has been quiet for `SETTLE_SECONDS`, and a
-reload whose files are byte-for-byte the ones already tried does nothing. A folder that is
+files), changes are collected until the folder has been quiet for `SETTLE_SECONDS`, a reload
+waits until the files' sizes and times have held still for `QUIET_SECONDS` (a slow save in
+chunks is one reload, not one per chunk), and a reload whose files are byte-for-byte the ones
+already tried does nothing. A folder that is
 deleted, replaced (`mv new knowledge`) or appears later is picked up again. Nothing in here
 may stop the bot: every failure is logged and reported, and watching goes on. This module
 knows no Telegram; the bot and the local chat decide whom to tell.
@@ -30,7 +32,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from twinbot.i18n import Catalogs
-from twinbot.loader import KNOWLEDGE_SUFFIXES
+from twinbot.loader import KNOWLEDGE_SUFFIXES, knowledge_files, read_knowledge_file
+from twinbot.ranking.dense import Encoder
 from twinbot.responder import Responder
 from twinbot.validate import check_knowledge
 
@@ -38,6 +41,9 @@ _log = logging.getLogger(__name__)
 
 #: Changes are collected until the folder has been quiet this long (editors save in steps).
 SETTLE_SECONDS = 0.3
+#: A reload starts only once the knowledge files' sizes and times have not changed for this
+#: long: an editor that writes a file in slow chunks must not have each chunk installed.
+QUIET_SECONDS = 0.5
 #: How often polling looks at the files, and how often event watching checks that the folder
 #: it watches is still the one at the path.
 DEFAULT_INTERVAL = 2.0
@@ -84,16 +90,24 @@ def is_knowledge_file(name: str) -> bool:
 
 
 def fingerprint(directory: Path) -> str:
-    """A digest of the knowledge files' names and contents ("" when the folder is missing)."""
-    digest = hashlib.sha256()
-    try:
-        names = sorted(p.name for p in directory.iterdir() if is_knowledge_file(p.name))
-    except OSError:
+    """A digest of the knowledge files' names and contents ("" when the folder is missing).
+
+    Reads only what the loader would read (regular files within the budgets, without blocking);
+    for any other file its kind, size and time stand in for the content.
+    """
+    readable, _, found = knowledge_files(directory)
+    if not found and not directory.is_dir():
         return ""
-    for name in names:
+    digest = hashlib.sha256()
+    allowed = {str(path) for path in readable}
+    for name in found:
         digest.update(name.encode() + b"\0")
         try:
-            digest.update((directory / name).read_bytes())
+            if name in allowed:
+                digest.update(read_knowledge_file(Path(name)))
+            else:
+                info = os.lstat(name)
+                digest.update(f"{info.st_mode} {info.st_size} {info.st_mtime_ns}".encode())
         except OSError as exc:  # deleted meanwhile, or unreadable: the loader will say so
             digest.update(f"\0{exc.errno}".encode())
         digest.update(b"\0")
@@ -133,8 +147,10 @@ class Reloader:
         *,
         report: Report | None = None,
         strict: bool = False,
+        encoder: Encoder | None = None,
     ) -> None:
         self.directory = directory
+        self._encoder = encoder
         self._catalogs = catalogs
         self._install = install
         self._report = report
@@ -195,7 +211,14 @@ class Reloader:
         )
         if not checked.ok:
             return result, None
-        return result, Responder(checked.knowledge, self._catalogs)
+        from twinbot.assembly import cached_responder
+
+        # Through the index cache (a restart after the reload finds it built); the vector
+        # store embeds only the phrasings that are new or changed.
+        responder = cached_responder(
+            self.directory, self._catalogs, lambda _: checked.knowledge, self._encoder
+        )
+        return result, responder
 
     # --- watching ------------------------------------------------------------------------------
 
@@ -236,7 +259,7 @@ class Reloader:
         if identity is None:  # not there (yet): look again in a while
             await _sleep(stop, interval)
             if _identity(self.directory) is not None:
-                await self._changed()
+                await self._changed(stop)
             return
         root = {str(self.directory), os.path.abspath(self.directory)}
 
@@ -260,14 +283,14 @@ class Reloader:
                 break
             if changes or first:
                 # The first pass also catches what changed before the watch began.
-                await self._changed()
+                await self._changed(stop)
                 first = False
         if not stop.is_set():
-            await self._changed()
+            await self._changed(stop)
 
     async def _poll(self, stop: asyncio.Event, interval: float) -> None:
         seen = await asyncio.to_thread(_signature, self.directory)
-        await self._changed()  # whatever changed before polling began
+        await self._changed(stop)  # whatever changed before polling began
         while not await _sleep(stop, interval):
             now = await asyncio.to_thread(_signature, self.directory)
             if now == seen:
@@ -279,9 +302,24 @@ class Reloader:
                     break
                 now = settled
             seen = now
-            await self._changed()
+            await self._changed(stop)
 
-    async def _changed(self) -> None:
+    async def _quiet(self, stop: asyncio.Event) -> bool:
+        """Wait until the knowledge files have stayed unchanged for `QUIET_SECONDS`.
+
+        False when *stop* was set meanwhile: shutting down never waits for a busy file.
+        """
+        now = await asyncio.to_thread(_signature, self.directory)
+        while not await _sleep(stop, QUIET_SECONDS):
+            later = await asyncio.to_thread(_signature, self.directory)
+            if later == now:
+                return True
+            now = later
+        return False
+
+    async def _changed(self, stop: asyncio.Event) -> None:
+        if not await self._quiet(stop):
+            return
         result = await self.reload(force=False)
         if not result.changed or self._report is None:
             return

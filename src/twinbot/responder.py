@@ -1,8 +1,9 @@
 """The one use case: a question and a language hint in, a `Reply` out.
 
 `chat`, `ask`, inline queries and the Telegram handlers all go through `Responder`, so they
-answer identically. The responder decides the wording of what users read (via the gettext
-catalogs); the matcher decides what was asked.
+answer identically. The rankers (through `twinbot.fusion`) find what the question may mean;
+the responder makes the decision with the calibrated model (`twinbot.calibration`), picks the
+reply language and the wording of what users read (via the gettext catalogs).
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
+from twinbot.calibration import Calibration, Candidate, Match, Outcome, load_calibration
+from twinbot.fusion import Fuser
 from twinbot.i18n import Catalogs, Translator
-from twinbot.knowledge import Entry, KnowledgeBase, Lang
-from twinbot.matcher import Match, Matcher, Outcome
+from twinbot.knowledge import DEFAULT_LANG, Entry, KnowledgeBase, Lang
 
+#: Candidates a decision reports (for --explain and suggestions).
+MAX_CANDIDATES = 5
 #: How many "did you mean" suggestions and related buttons a reply offers at most.
 MAX_SUGGESTIONS = 3
 MAX_RELATED = 3
@@ -73,27 +77,80 @@ class Responder:
     """Turns questions into replies using one knowledge base and its index."""
 
     def __init__(
-        self, knowledge: KnowledgeBase, catalogs: Catalogs, matcher: Matcher | None = None
+        self,
+        knowledge: KnowledgeBase,
+        catalogs: Catalogs,
+        fuser: Fuser,
+        calibration: Calibration | None = None,
     ) -> None:
         self.knowledge = knowledge
         self.catalogs = catalogs
-        self.matcher = matcher or Matcher(knowledge)
+        self.fuser = fuser
+        self.calibration = calibration or load_calibration()
+        self.model = self.calibration.model(fuser.mode)
+
+    @property
+    def suggest_threshold(self) -> float:
+        """Confidence at or above which a candidate may be suggested."""
+        return self.model.suggest
 
     def reply(self, text: str, hint: Lang | None = None) -> Reply:
         """Answer free text; *hint* is the user's language setting when the text doesn't tell."""
-        return self._render(self.matcher.match(text, hint))
+        return self._render(self.understand(text, hint))
 
     def explain(self, text: str, hint: Lang | None = None) -> tuple[Reply, Match]:
         """The reply together with the match behind it (for `ask --explain`)."""
-        match = self.matcher.match(text, hint)
+        match = self.understand(text, hint)
         return self._render(match), match
+
+    def understand(self, text: str, hint: Lang | None = None) -> Match:
+        """What *text* asks: the fused candidates, their calibrated confidence, the outcome."""
+        fused = self.fuser.fuse(text, hint)
+        ranking = fused.lexical
+        lang = ranking.detected or hint or DEFAULT_LANG
+        model = self.model
+        candidates = [
+            Candidate(
+                c.entry_id,
+                round(model.confidence(c.signals), 1),
+                c.lexical.phrasing,
+                round(c.lexical.coverage, 3),
+                round(c.lexical.fit, 3),
+                c.signals,
+            )
+            for c in fused.candidates[:MAX_CANDIDATES]
+        ]
+        if ranking.verbatim is not None:
+            # A question typed exactly as an organiser wrote it is answered by its entry.
+            exact = Candidate(ranking.verbatim, 100.0, text.strip(), 1.0, 1.0)
+            others = [c for c in candidates if c.entry_id != ranking.verbatim]
+            return Match(
+                Outcome.ANSWER,
+                lang,
+                ranking.detected,
+                (exact, *others[: MAX_CANDIDATES - 1]),
+                ranking.reading,
+                fused.mode,
+                "exact phrasing",
+            )
+        if not candidates:
+            return Match(Outcome.NOT_FOUND, lang, ranking.detected, (), ranking.reading, fused.mode)
+        top = fused.candidates[0]
+        runner_up = candidates[1].score if len(candidates) > 1 else None
+        outcome = model.outcome(candidates[0].score, runner_up, top.signals["score_margin"])
+        reason = (
+            "tie" if outcome is Outcome.SUGGESTIONS and candidates[0].score >= model.answer else ""
+        )
+        return Match(
+            outcome, lang, ranking.detected, tuple(candidates), ranking.reading, fused.mode, reason
+        )
 
     def search(self, text: str, hint: Lang | None = None, limit: int = 10) -> list[Reply]:
         """Answers for the best candidates above the suggestion level (inline mode)."""
-        match = self.matcher.match(text, hint)
+        match = self.understand(text, hint)
         replies: list[Reply] = []
         for candidate in match.candidates:
-            if candidate.score < self.matcher.suggest_threshold or len(replies) >= limit:
+            if candidate.score < self.model.suggest or len(replies) >= limit:
                 break
             reply = self.answer(candidate.entry_id, match.lang, score=candidate.score)
             if reply is not None:
@@ -128,7 +185,7 @@ class Responder:
             links = tuple(
                 Link(c.entry_id, entry.title(match.lang))
                 for c in match.candidates[:MAX_SUGGESTIONS]
-                if c.score >= self.matcher.suggest_threshold
+                if c.score >= self.model.suggest
                 and (entry := self.knowledge.entry(c.entry_id)) is not None
             )
             if links:

@@ -1,4 +1,4 @@
-"""The bot's state in SQLite: users' language choices and the log of questions.
+"""The bot's state in SQLite: language choices, the question log, votes, relays, the inbox.
 
 One database file, `twinbot.sqlite3` in the data directory, in WAL mode so a backup
 (`sqlite3 twinbot.sqlite3 ".backup copy.sqlite3"`) or a report can read while the bot writes.
@@ -6,9 +6,13 @@ One database file, `twinbot.sqlite3` in the data directory, in WAL mode so a bac
 power loss or OS crash can drop the last few commits — an acceptable loss for language
 preferences and a question log, bought with one fsync per checkpoint instead of per message.
 
-Privacy by construction: a Telegram user id appears only in `user_languages` (it is the key of
+Privacy by construction: a Telegram user id is kept only in `user_languages` (it is the key of
 the choice); the question log never stores user ids or names, and keeps the question's text only
-when the bot could not answer it, so organisers can fill the gap.
+when the bot could not answer it, so organisers can fill the gap. Votes are keyed by a salted
+hash, never an id; a relay (a user's /feedback message copied to the admins) keeps the user's
+chat for a month so a reply finds its way back. The inbox holds an update as Telegram sent it
+only until it is answered (or, set aside, for organisers to look at, until retention deletes
+it). `purge` deletes what is older than the retention period.
 
 The schema version lives in `PRAGMA user_version`; `_MIGRATIONS[n]` brings version n to n+1.
 Calls are short synchronous statements behind a lock; async callers run them with
@@ -22,13 +26,16 @@ committed row. Nothing here knows Telegram.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import hmac
 import logging
+import os
 import secrets
 import sqlite3
+import stat
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -48,6 +55,11 @@ DATABASE_NAME = "twinbot.sqlite3"
 OUTCOMES = ("answer", "suggestions", "not_found")
 #: Longer questions are cut; nobody asks a useful question in more than this.
 MAX_LOGGED_TEXT = 1000
+#: Done inbox rows are kept this long (Telegram keeps an unconfirmed update for 24 hours), so
+#: an update delivered twice is answered once; then they are pruned.
+INBOX_KEEP = timedelta(days=1)
+#: How often pruning runs at most.
+_PRUNE_EVERY = timedelta(minutes=10)
 
 _MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1
@@ -72,7 +84,22 @@ _MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE questions ADD COLUMN suggested TEXT;
     """,
-    # 2 -> 3: "Helpful?" votes (no user ids: a salted hash per voter and answer message stops
+    # 2 -> 3: the inbox. Every update is committed here before Telegram is told it arrived, and
+    # marked done in the transaction that logs its question. `body` (the update's JSON, with
+    # the user's id, name and text) is cleared once the update is done; the row stays a day so
+    # an update Telegram delivers again is recognised, then it is pruned.
+    """
+    CREATE TABLE inbox (
+        update_id INTEGER PRIMARY KEY,
+        received  TEXT NOT NULL,
+        state     TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new', 'done', 'set_aside')),
+        tries     INTEGER NOT NULL DEFAULT 0,
+        body      TEXT,
+        finished  TEXT
+    );
+    CREATE INDEX inbox_state ON inbox (state, update_id);
+    """,
+    # 3 -> 4: "Helpful?" votes (no user ids: a salted hash per voter and answer message stops
     # double votes), the links between a user's message to the organisers and the copies the
     # admins got (so a reply finds its way back; they expire), and when a user with a saved
     # language was last seen (for retention).
@@ -127,10 +154,12 @@ class Purged:
     feedback: int = 0
     relays: int = 0
     languages: int = 0
+    #: Set-aside inbox updates (they keep the sender's id, name and text).
+    inbox: int = 0
 
     @property
     def total(self) -> int:
-        return self.questions + self.feedback + self.relays + self.languages
+        return self.questions + self.feedback + self.relays + self.languages + self.inbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,10 +176,36 @@ class LoggedQuestion:
     suggested: str | None = None
 
 
+class DamagedDatabase(TwinbotError):
+    """The database file is not an SQLite database, or SQLite found it damaged."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(
+            f"the database {path} is damaged ({reason}) — the bot moves it aside and starts a "
+            "fresh one at its next start; to keep the old data, restore a backup "
+            "(docs/running.md, section 6)"
+        )
+        self.path = path
+        self.reason = reason
+
+
+def _file_identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino, info.st_mode)
+
+
 class Storage:
     """The SQLite database in one data directory; safe to share between threads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, check: bool = False) -> None:
+        """Open (or create) the database at *path*; *check* runs SQLite's `quick_check` first.
+
+        Raises `DamagedDatabase` when the file is not a database or is damaged, `TwinbotError`
+        when it cannot be opened at all.
+        """
         self.path = path
         self._lock = threading.Lock()
         self._languages: dict[int, Lang | None] = {}
@@ -160,27 +215,87 @@ class Storage:
         # Questions waiting for the background writer, and how many it is writing right now.
         self._queue_changed = threading.Condition()
         self._queued: list[_QuestionRow] = []
+        self._pruned_at = datetime.min.replace(tzinfo=UTC)
         self._writing = 0
         self._readers = 0
         self._closing = False
         self._writer: threading.Thread | None = None
+        #: Where a damaged database was moved by `open_or_recover`, else None.
+        self.recovered_from: Path | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._migrate()
         except (OSError, sqlite3.Error) as exc:
             raise TwinbotError(
                 f"cannot open the database {path}: {exc} — check that the data directory "
                 "exists and is writable (--data-dir / TWINBOT_DATA_DIR)"
             ) from exc
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            if check:
+                verdict = str(self._db.execute("PRAGMA quick_check").fetchone()[0])
+                if verdict != "ok":
+                    raise sqlite3.DatabaseError(verdict)
+            self._migrate()
+        except sqlite3.OperationalError as exc:  # locked, read-only, out of disk space…
+            self._db.close()
+            raise TwinbotError(
+                f"cannot open the database {path}: {exc} — check that the data directory "
+                "exists and is writable (--data-dir / TWINBOT_DATA_DIR)"
+            ) from exc
+        except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
+            self._db.close()
+            raise DamagedDatabase(path, str(exc)) from exc
+        self._identity = _file_identity(path)
 
     @classmethod
     def open(cls, data_dir: Path) -> Storage:
         """The database in *data_dir*, created on first use."""
         return cls(data_dir / DATABASE_NAME)
+
+    @classmethod
+    def open_or_recover(cls, data_dir: Path, *, now: datetime | None = None) -> Storage:
+        """Like `open`, for the bot: a damaged database is moved aside and a fresh one started.
+
+        The damaged file (and its -wal and -shm) is kept next to it as
+        `twinbot.sqlite3.damaged-<UTC time>` for an operator to rescue what they can; the
+        new storage's `recovered_from` says where, so the bot can tell the admins.
+        """
+        path = data_dir / DATABASE_NAME
+        try:
+            return cls(path, check=True)
+        except DamagedDatabase as exc:
+            stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+            aside = path.with_name(f"{path.name}.damaged-{stamp}")
+            for suffix in ("", "-wal", "-shm"):
+                source = path.with_name(path.name + suffix)
+                if source.exists():
+                    source.rename(aside.with_name(aside.name + suffix))
+            _log.error(
+                "THE DATABASE %s IS DAMAGED (%s): moved aside to %s; started a fresh one — "
+                "language choices and the question log so far are only in the old file",
+                path,
+                exc.reason,
+                aside,
+            )
+            storage = cls(path)
+            storage.recovered_from = aside
+            return storage
+
+    def health(self) -> str | None:
+        """None while the database file is the one opened and writable; else what is wrong.
+
+        "deleted" (gone, or replaced by another file: SQLite would go on writing into the
+        unlinked one) or "read-only" (no write permission, or SQLite refuses to write).
+        """
+        identity = _file_identity(self.path)
+        if identity is None or self._identity is None or identity[:2] != self._identity[:2]:
+            return "deleted"
+        if not identity[2] & stat.S_IWUSR or not os.access(self.path, os.W_OK):
+            return "read-only"
+        return None
 
     def close(self) -> None:
         """Write the queued questions, then close the connection (SQLite checkpoints the WAL)."""
@@ -297,7 +412,7 @@ class Storage:
     ) -> list[Vote]:
         """The votes from *since* (inclusive) to *until* (exclusive), oldest first."""
         clauses, values = _period_clauses(since, until)
-        with self._lock:
+        with self._lock, self._reading():
             rows = self._db.execute(
                 f"SELECT ts, lang, entry_id, helpful, question FROM feedback {clauses} "
                 "ORDER BY ts, id",
@@ -338,7 +453,7 @@ class Storage:
     ) -> tuple[int, Lang] | None:
         """The user chat and language behind an admin's copy, unless older than *max_age*."""
         oldest = _timestamp((now or datetime.now(UTC)) - max_age)
-        with self._lock:
+        with self._lock, self._reading():
             row = self._db.execute(
                 "SELECT user_chat, lang FROM relays "
                 "WHERE admin_chat = ? AND admin_message = ? AND ts >= ?",
@@ -353,8 +468,8 @@ class Storage:
     def purge(
         self, *, keep: timedelta, keep_relays: timedelta, now: datetime | None = None
     ) -> Purged:
-        """Delete questions and votes older than *keep*, relays older than *keep_relays*,
-        and the language choices of users not seen for *keep*."""
+        """Delete questions, votes and set-aside inbox updates older than *keep*, relays older
+        than *keep_relays*, and the language choices of users not seen for *keep*."""
         now = now or datetime.now(UTC)
         cutoff = _timestamp(now - keep)
         relay_cutoff = _timestamp(now - keep_relays)
@@ -363,6 +478,10 @@ class Storage:
             questions = db.execute("DELETE FROM questions WHERE ts < ?", (cutoff,)).rowcount
             feedback = db.execute("DELETE FROM feedback WHERE ts < ?", (cutoff,)).rowcount
             relays = db.execute("DELETE FROM relays WHERE ts < ?", (relay_cutoff,)).rowcount
+            # Done rows are pruned after a day anyway; unfinished ones are still to be answered.
+            inbox = db.execute(
+                "DELETE FROM inbox WHERE state = 'set_aside' AND received < ?", (cutoff,)
+            ).rowcount
             gone = [
                 int(row[0])
                 for row in db.execute(
@@ -373,7 +492,7 @@ class Storage:
         for user_id in gone:
             self._languages.pop(user_id, None)
             self._seen.pop(user_id, None)
-        return Purged(questions, feedback, relays, len(gone))
+        return Purged(questions, feedback, relays, len(gone), inbox)
 
     def _secret(self, name: str) -> str:
         cached = self._secrets.get(name)
@@ -422,6 +541,10 @@ class Storage:
         Reads of the log and `close` wait until every queued question is written.
         """
         row = _question_row(lang, outcome, entry_id, text, suggested, datetime.now(UTC))
+        unit = _CURRENT_UPDATE.get()
+        if unit is not None:
+            unit.append(row)  # committed with the update's "done", by `finish_update`
+            return
         with self._queue_changed:
             if self._closing:
                 raise TwinbotError(f"{self.path} is closed; the question was not logged")
@@ -471,7 +594,7 @@ class Storage:
     def questions(self, *, limit: int = 100) -> list[LoggedQuestion]:
         """The most recent questions, newest first."""
         self._wait_for_queue()
-        with self._lock:
+        with self._lock, self._reading():
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM questions ORDER BY id DESC LIMIT ?", (limit,)
             ).fetchall()
@@ -489,11 +612,105 @@ class Storage:
             since, until, ["outcome != 'answer'"] if unanswered_only else []
         )
         self._wait_for_queue()
-        with self._lock:
+        with self._lock, self._reading():
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM questions {where} ORDER BY ts, id", values
             ).fetchall()
         return [_logged(row) for row in rows if is_lang(row[2])]
+
+    # --- the inbox ------------------------------------------------------------------------------
+
+    def inbox_add(self, updates: Iterable[tuple[int, str]]) -> list[int]:
+        """Commit (update_id, JSON body) pairs; returns the ids that were not there before.
+
+        An id already in the inbox (Telegram delivered it again, or a webhook retried) is left
+        alone: it is answered once. Old done rows are pruned now and then.
+        """
+        now = datetime.now(UTC)
+        received = _timestamp(now)
+        added: list[int] = []
+        with self._transaction() as db:
+            for update_id, body in updates:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO inbox (update_id, received, body) VALUES (?, ?, ?)",
+                    (update_id, received, body),
+                )
+                if cursor.rowcount:
+                    added.append(update_id)
+            if now - self._pruned_at > _PRUNE_EVERY:
+                self._pruned_at = now
+                db.execute(
+                    "DELETE FROM inbox WHERE state = 'done' AND finished < ?",
+                    (_timestamp(now - INBOX_KEEP),),
+                )
+        return added
+
+    def inbox_unfinished(self, max_tries: int) -> tuple[list[tuple[int, str]], list[int]]:
+        """Start-up: the updates the last run left unfinished, oldest first, to answer again.
+
+        Each counts as one more try; one tried *max_tries* times already (it crashed the bot
+        each time, say) is set aside instead and returned in the second list.
+        """
+        with self._transaction() as db:
+            db.execute("UPDATE inbox SET tries = tries + 1 WHERE state = 'new'")
+            aside = [
+                int(row[0])
+                for row in db.execute(
+                    "SELECT update_id FROM inbox WHERE state = 'new' AND tries > ? "
+                    "ORDER BY update_id",
+                    (max_tries,),
+                )
+            ]
+            db.execute(
+                "UPDATE inbox SET state = 'set_aside' WHERE state = 'new' AND tries > ?",
+                (max_tries,),
+            )
+            rows = db.execute(
+                "SELECT update_id, body FROM inbox WHERE state = 'new' ORDER BY update_id"
+            ).fetchall()
+        return [(int(i), str(b)) for i, b in rows], aside
+
+    def inbox_set_aside(self, update_id: int) -> None:
+        """Keep an update that cannot be handled for the organisers, out of the way."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE inbox SET state = 'set_aside', tries = tries + 1 WHERE update_id = ?",
+                (update_id,),
+            )
+
+    def inbox_counts(self) -> dict[str, int]:
+        """How many inbox rows are in each state (for tests and the operator)."""
+        self._wait_for_queue()
+        with self._lock:
+            rows = self._db.execute("SELECT state, count(*) FROM inbox GROUP BY state").fetchall()
+        return {str(state): int(count) for state, count in rows}
+
+    def finish_update(self, update_id: int) -> None:
+        """Mark *update_id* done, with the questions logged while handling it, in one commit.
+
+        Called inside `handling_update()`, on the event loop, right after the update's reply
+        went out: a WAL commit with synchronous=NORMAL does not wait for the disk, and the
+        thread hop of `queue_question` would only widen the window in which a crash sends the
+        reply twice.
+        """
+        questions = tuple(_CURRENT_UPDATE.get() or ())
+        with self._transaction() as db:
+            db.executemany(_INSERT_QUESTION, questions)
+            db.execute(
+                "UPDATE inbox SET state = 'done', body = NULL, finished = ? "
+                "WHERE update_id = ? AND state = 'new'",
+                (_timestamp(datetime.now(UTC)), update_id),
+            )
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A damaged page met while reading is a `DamagedDatabase`, not a bare sqlite3 error."""
+        try:
+            yield
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise DamagedDatabase(self.path, str(exc)) from exc
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -521,11 +738,29 @@ class Storage:
             )
 
 
+@contextmanager
+def handling_update() -> Iterator[None]:
+    """Questions logged inside this block wait for `Storage.finish_update`, not the queue.
+
+    The bot wraps the handling of each inbox update in it, so the update's question-log row and
+    its "done" are one transaction: after a crash either both are there or neither.
+    """
+    token = _CURRENT_UPDATE.set([])
+    try:
+        yield
+    finally:
+        _CURRENT_UPDATE.reset(token)
+
+
 _COLUMNS = "id, ts, lang, outcome, entry_id, text, suggested"
 _INSERT_QUESTION = (
     "INSERT INTO questions (ts, lang, outcome, entry_id, text, suggested) VALUES (?, ?, ?, ?, ?, ?)"
 )
 _QuestionRow = tuple[str, Lang, str, str | None, str | None, str | None]
+#: The questions logged while the current task handles an inbox update (None: not one).
+_CURRENT_UPDATE: contextvars.ContextVar[list[_QuestionRow] | None] = contextvars.ContextVar(
+    "twinbot_current_update", default=None
+)
 
 
 def _question_row(

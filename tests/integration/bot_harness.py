@@ -21,6 +21,7 @@ from fake_bot_api import BOT, TOKEN, Call, FakeBotApi
 from telegram import Update
 from telegram.request import BaseRequest
 
+from twinbot.assembly import build_responder
 from twinbot.bot.app import BotApplication, build_application, serve
 from twinbot.bot.context import Services
 from twinbot.bot.delivery import DeliveryPolicy
@@ -28,7 +29,6 @@ from twinbot.bot.throttle import Throttle
 from twinbot.config import Secret, Settings
 from twinbot.i18n import Catalogs
 from twinbot.knowledge import KnowledgeBase
-from twinbot.matcher import Matcher
 from twinbot.responder import Responder
 from twinbot.storage import Storage
 
@@ -85,7 +85,7 @@ async def running_bot(
     knowledge: KnowledgeBase,
     data_dir: Path,
     *,
-    matcher: Matcher | None = None,
+    responder: Responder | None = None,
     delivery: DeliveryPolicy | None = FAST_DELIVERY,
     throttle: Throttle | None = None,
     request: BaseRequest | None = None,
@@ -96,8 +96,10 @@ async def running_bot(
     *request* replaces python-telegram-bot's HTTP client, e.g. one with a short read timeout.
     """
     settings = settings_for(api, data_dir, **settings_changes)
-    storage = Storage.open(data_dir)
-    services = Services(Responder(knowledge, catalogs(), matcher), storage, LOADED_AT)
+    storage = Storage.open_or_recover(data_dir)  # as make_services does
+    if responder is None:
+        responder = build_responder(knowledge, catalogs(), None)
+    services = Services(responder, storage, LOADED_AT)
     application = build_application(
         settings, services, delivery=delivery, throttle=throttle, request=request
     )

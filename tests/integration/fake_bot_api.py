@@ -12,7 +12,8 @@ call confirms it, so a bot that stops before confirming gets it again after a re
 Faults are injected per method (`inject`, or the shortcuts `fail`, `drop`, `delay`, `hold`),
 optionally only for calls matching a predicate: an error response (429 with `retry_after`,
 5xx, 409 Conflict…), a connection closed without a response, a slow response (for read
-timeouts), or a response held until the test releases it.
+timeouts), a response held until the test releases it, or a success whose result is whatever
+the test says (`Answer`).
 """
 
 from __future__ import annotations
@@ -131,7 +132,14 @@ class Hold:
     limit: float = 30.0
 
 
-Fault = Fail | Drop | Delay | Hold
+@dataclass(frozen=True)
+class Answer:
+    """Answer 200 with this `result`, whatever the call (e.g. one no client can parse)."""
+
+    result: Any
+
+
+Fault = Fail | Drop | Delay | Hold | Answer
 
 
 @dataclass
@@ -272,6 +280,8 @@ class FakeBotApi:
             if fault.parameters:
                 body["parameters"] = fault.parameters
             return fault.code, body
+        if isinstance(fault, Answer):
+            return 200, {"ok": True, "result": fault.result}
         if isinstance(fault, Delay):
             time.sleep(fault.seconds)
         elif isinstance(fault, Hold):

@@ -301,3 +301,59 @@ async def test_answers_rated_not_helpful_are_listed_with_the_entry_given(
         f"    <i>{DATES_QUESTION}</i>\n    zuletzt bewertet "
     ) in text
     assert text.index("Wo kann ich parken?") < text.index("👎")
+
+
+async def test_hostile_files_in_the_watched_folder_give_one_notice_and_stop_nothing(
+    api: FakeBotApi, folder: Path, tmp_path: Path
+) -> None:
+    import os
+
+    knowledge = load_valid_knowledge(folder)
+    async with running_bot(api, knowledge, tmp_path / "data", **watching(folder)) as bot:
+        # A FIFO, a link to /dev/zero and a file with thousands of problems, all at once.
+        os.mkfifo(folder / "b.yaml")
+        (folder / "a-zero.yaml").symlink_to("/dev/zero")
+        entries = "".join(f"  - id: E{n}\n" for n in range(3_000))
+        (folder / "p.yaml").write_text("topic: {id: p}\nentries:\n" + entries)
+        await wait_until(lambda: len(notices(api, 44)) >= 1, 10)
+        await asyncio.sleep(reloader_module.QUIET_SECONDS + 0.5)  # nothing else comes
+        assert len(sent_to(api, 44)) == 1
+        [notice] = notices(api, 44)
+        assert "\nb.yaml:1: not a regular file (a named pipe)" in notice
+        assert "<pre>a-zero.yaml:1: a link to a file outside the knowledge folder" in notice
+        assert notice.count("p.yaml:") == 18
+        assert "twinbot check</code> to see them all." in notice
+        # The bot keeps answering from the last good version.
+        assert (await ask(bot, DATES_QUESTION)).startswith("The conference takes place")
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 10
+
+
+async def test_database_faults_are_told_to_the_admins(
+    api: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from twinbot.bot import admin
+    from twinbot.storage import DATABASE_NAME
+
+    monkeypatch.setattr(admin, "STORAGE_CHECK_SECONDS", 0.05)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / DATABASE_NAME).write_bytes(b"garbage " * 100)
+    async with running_bot(api, KB, data, admins=ADMINS) as bot:
+        await wait_until(lambda: len(sent_to(api, 44)) == 1)
+        [moved] = [p for p in data.iterdir() if ".damaged-" in p.name]
+        assert sent_to(api, 44)[0] == (
+            f"⚠️ The database <code>{data / DATABASE_NAME}</code> was damaged. The bot moved it "
+            f"aside to <code>{moved}</code> and started a fresh one: language choices and the "
+            "question log so far are only in the old file."
+        )
+        assert sent_to(api, ADMIN) == sent_to(api, 44)  # every admin, once
+        # Fresh and working: questions are answered and logged.
+        await bot.process(message=message("/help", user_id=OTHER))
+
+        (data / DATABASE_NAME).unlink()
+        await wait_until(lambda: len(sent_to(api, 44)) == 2)
+        assert "was deleted while the bot runs" in sent_to(api, 44)[1]
+        await asyncio.sleep(0.2)  # told once, not at every look
+        assert len(sent_to(api, 44)) == 2
+        assert (await ask(bot, DATES_QUESTION)).startswith("The conference takes place")

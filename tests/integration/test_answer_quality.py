@@ -1,9 +1,12 @@
-"""Answer quality on the dev set (a copy of ../shared/eval/dev.yaml): the bar is 95%.
+"""Answer quality on the shared question sets (copies of ../shared/eval/dev.yaml and dev2.yaml),
+judged exactly as ../shared/eval/score.py does, through the same path as `twinbot ask`: an
+answerable question passes when it is matched, answered in its language (and mostly in that
+script) and every expected group occurs in the answer; an unanswerable one passes when it is
+not matched.
 
-Judged exactly as ../shared/eval/score.py does, through the same path as `twinbot ask`:
-an answerable question passes when it is matched, answered in its language (and mostly in
-that script) and every expected group occurs in the answer; an unanswerable one passes when
-it is not matched.
+Both ways the bot can run are held to floors: with the e5 encoder (the default) and
+lexical-only (where the encoder cannot load). The floors are the figures reached, less a
+margin for a change of two or three questions; dev.yaml's bar is 95% in every group.
 """
 
 from __future__ import annotations
@@ -15,18 +18,22 @@ from pathlib import Path
 
 import yaml
 
-from twinbot.i18n import Catalogs
-from twinbot.paths import bundled_knowledge_dir
+from responders import e5_responder, lexical_responder
 from twinbot.responder import Responder
-from twinbot.validate import load_valid_knowledge
 
 EVAL = Path(__file__).resolve().parent.parent / "data" / "eval"
 DEV = EVAL / "dev.yaml"
+DEV2 = EVAL / "dev2.yaml"
 BAR = 95.0
 #: Our own larger sets (tune.yaml, holdout.yaml: written from the article by someone who
 #: hadn't seen the knowledge base) guard against regressions at the level reached so far;
 #: the dev bar above is the target.
 REGRESSION_FLOOR = 85.0
+#: dev2.yaml (172 questions by people who never saw the knowledge base), mean of the four
+#: groups (en, de, ru, out-of-domain).
+DEV2_FLOOR_FUSED = 85.0
+DEV2_OOD_FLOOR = 90.0
+DEV2_FLOOR_LEXICAL = 79.0
 TAG = re.compile(r"<[^>]+>")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -46,10 +53,9 @@ def passes(item: dict[str, object], record: dict[str, object]) -> bool:
     return all(any(alt.casefold() in text for alt in group) for group in groups)
 
 
-def rates(path: Path) -> tuple[dict[str, float], list[str]]:
+def rates(path: Path, responder: Responder) -> tuple[dict[str, float], list[str]]:
     """Pass rate per language and for out-of-domain items, and the failures."""
     items = yaml.safe_load(path.read_text(encoding="utf-8"))
-    responder = Responder(load_valid_knowledge(bundled_knowledge_dir()), Catalogs.load())
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     failures = []
     for item in items:
@@ -63,14 +69,34 @@ def rates(path: Path) -> tuple[dict[str, float], list[str]]:
     return {group: 100.0 * good / total for group, (good, total) in tally.items()}, failures
 
 
-def test_dev_set_meets_the_bar_in_every_language_and_out_of_domain() -> None:
-    found, failures = rates(DEV)
+def overall(found: dict[str, float]) -> float:
+    return sum(found.values()) / len(found)
+
+
+def test_dev_set_meets_the_bar_in_every_group_with_the_encoder() -> None:
+    found, failures = rates(DEV, e5_responder())
     assert set(found) == {"en", "de", "ru", "ood"}
     assert all(rate >= BAR for rate in found.values()), (found, failures)
 
 
+def test_dev_set_meets_the_bar_in_every_group_lexical_only() -> None:
+    found, failures = rates(DEV, lexical_responder())
+    assert all(rate >= BAR for rate in found.values()), (found, failures)
+
+
+def test_independent_questions_with_the_encoder() -> None:
+    found, failures = rates(DEV2, e5_responder())
+    assert overall(found) >= DEV2_FLOOR_FUSED and found["ood"] >= DEV2_OOD_FLOOR, (found, failures)
+
+
+def test_independent_questions_lexical_only() -> None:
+    # Before the semantic ranker, lexical-only was all there was: 79.1% overall on dev2.
+    found, failures = rates(DEV2, lexical_responder())
+    assert overall(found) >= DEV2_FLOOR_LEXICAL, (found, failures)
+
+
 def test_no_regression_on_the_larger_sets() -> None:
     for name in ("tune.yaml", "holdout.yaml"):
-        found, failures = rates(EVAL / name)
-        overall = sum(found.values()) / len(found)
-        assert overall >= REGRESSION_FLOOR, (name, found, failures)
+        for responder in (e5_responder(), lexical_responder()):
+            found, failures = rates(EVAL / name, responder)
+            assert overall(found) >= REGRESSION_FLOOR, (name, found, failures)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from twinbot.cli import main
+from twinbot.ranking.dense import default_encoder
 
 FIELDS = {"matched", "entry", "score", "lang", "answer", "suggestions"}
 
@@ -50,8 +51,12 @@ def test_json_refusal_is_not_matched_and_says_what_the_bot_knows(
 
 
 def test_json_suggestions(capsys: pytest.CaptureFixture[str]) -> None:
-    _, out, _ = ask(capsys, "--json", "--lang", "de", "INTAMT Hochschulen Kultur Jugend Seminare")
+    if default_encoder() is None:
+        pytest.skip("the suggestion levels used here are the e5 variant's")
+    # A vague question several entries half answer: the confidence lands between the levels.
+    _, out, _ = ask(capsys, "--json", "ok so what do these events prove in the end")
     record = json.loads(out)
+    assert record["outcome"] == "suggestions"
     assert record["matched"] is False
     assert 1 <= len(record["suggestions"]) <= 3
     assert all(set(s) == {"entry", "question"} for s in record["suggestions"])

@@ -28,12 +28,12 @@ from telegram import Update
 
 from sample_knowledge import sample_knowledge
 from telegram_html import assert_telegram_html
+from twinbot.assembly import build_responder
 from twinbot.bot.app import LOCAL_TOKEN, BotApplication, build_application
 from twinbot.bot.context import BotContext, Services
 from twinbot.bot.local import LocalRequest
 from twinbot.bot.split import MESSAGE_LIMIT, text_content, utf16_len
 from twinbot.config import Settings
-from twinbot.responder import Responder
 from twinbot.storage import Storage
 
 KB = sample_knowledge()
@@ -105,7 +105,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessBot]:
     # No flood control here: hypothesis sends hundreds of updates from one user.
     settings = Settings(data_dir=data_dir, flood_burst=0)
     storage = Storage.open(data_dir)
-    services = Services(Responder(KB, catalogs()), storage, LOADED_AT)
+    services = Services(build_responder(KB, catalogs(), None), storage, LOADED_AT)
     recorder = Recorder()
     application = build_application(
         settings, services, request=LocalRequest(recorder), token=LOCAL_TOKEN, delivery=None

@@ -16,6 +16,7 @@ from bot_harness import (
     GROUP,
     bot_message,
     callback,
+    catalogs,
     inline_query,
     message,
     only,
@@ -25,9 +26,11 @@ from bot_harness import (
 from fake_bot_api import BOT, TOKEN, FakeBotApi
 
 from sample_knowledge import sample_knowledge
+from twinbot.assembly import build_responder
 from twinbot.bot.logs import configure_logging
+from twinbot.calibration import Candidate, Match, Outcome
 from twinbot.knowledge import KnowledgeBase, Lang
-from twinbot.matcher import Candidate, Match, Matcher, Outcome
+from twinbot.responder import Responder
 
 KB = sample_knowledge()
 DATES_EN = KB.entries[0].questions["en"][0]
@@ -221,10 +224,10 @@ async def test_unknown_question_gets_the_fallback_and_is_logged(
     assert [(q.outcome, q.text) for q in logged] == [("not_found", "qwxz vbnm plkj")]
 
 
-class _Unsure(Matcher):
-    """A matcher that is never sure: "did you mean" these two."""
+class _Unsure(Responder):
+    """A responder that is never sure: "did you mean" these two."""
 
-    def match(self, text: str, hint: Lang | None = None) -> Match:
+    def understand(self, text: str, hint: Lang | None = None) -> Match:
         lang = hint or "en"
         return Match(
             Outcome.SUGGESTIONS,
@@ -234,10 +237,15 @@ class _Unsure(Matcher):
         )
 
 
+def _unsure() -> _Unsure:
+    lexical = build_responder(KB, catalogs(), None)
+    return _Unsure(KB, lexical.catalogs, lexical.fuser, lexical.calibration)
+
+
 async def test_suggestions_are_buttons_in_the_users_language(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
-    async with running_bot(api, KB, tmp_path, matcher=_Unsure(KB)) as bot:
+    async with running_bot(api, KB, tmp_path, responder=_unsure()) as bot:
         calls = await bot.process(message=message("konferenz wo", lang="de"))
         logged = bot.storage.questions()
     sent = only(calls, "sendMessage")

@@ -138,7 +138,11 @@ async def test_terminal_answers_start_up_calls_locally() -> None:
 def _twinbot(*args: str, stdin: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).with_name("twinbot")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TWINBOT_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("TWINBOT_") or k == "TWINBOT_CACHE_DIR"
+    }
     env.update(HOME=str(tmp_path), LANG="C.UTF-8", PYTHONIOENCODING="utf-8")
     return subprocess.run(
         [*command, *args], input=stdin, capture_output=True, text=True, env=env, timeout=60

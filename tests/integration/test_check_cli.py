@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -161,8 +162,8 @@ def test_an_unreadable_file_is_reported_with_the_rest(
     code, out, _ = _check(capsys, str(tmp_path))
     assert code == 1
     assert out == (
-        f"{tmp_path}/broken.yaml:1: cannot read the file: Is a directory — check that it is a "
-        "readable file\n1 error, 0 warnings in 3 files (3 entries)\n"
+        f"{tmp_path}/broken.yaml:1: not a regular file (a folder) — only YAML text files belong "
+        "in the knowledge folder; remove or rename it\n1 error, 0 warnings in 3 files (3 entries)\n"
     )
 
 
@@ -195,3 +196,67 @@ def test_the_shipped_knowledge_passes_strict_as_a_process() -> None:
     entries = len(load_knowledge(knowledge).knowledge)
     assert result.stdout == f"OK: {len(files)} files, {entries} entries, no problems\n"
     assert (result.returncode, result.stderr) == (0, "")
+
+
+# --- hostile folders: refused in well under 2 s, exit 1 ----------------------------------------
+
+
+def _alias_bomb(folder: Path) -> None:
+    # 10,000 entries whose phrasings are aliases of one 100-phrasing list.
+    head = "topic:\n  id: t\n  title: {en: T, de: T, ru: T}\nentries:\n"
+    phrasings = ", ".join(f"phrasing number {n}" for n in range(100))
+    first = f"  - id: e0\n    questions: {{en: &p [{phrasings}], de: [x], ru: [x]}}\n"
+    rest = "".join(
+        f"  - id: e{n}\n    questions: {{en: *p, de: *p, ru: *p}}\n" for n in range(1, 10_001)
+    )
+    (folder / "bomb.yaml").write_text(head + first + rest)
+
+
+def _dev_zero(folder: Path) -> None:
+    (folder / "zero.yaml").symlink_to("/dev/zero")
+
+
+def _huge(folder: Path) -> None:
+    with (folder / "huge.yaml").open("wb") as f:
+        f.truncate(50 * 1024 * 1024)
+
+
+def _many(folder: Path) -> None:
+    # Over the cap of 500 is the point; 10,000 files only make the test slow to set up.
+    for n in range(1_000):
+        (folder / f"f{n:05d}.yaml").write_text("topic: {id: t}\n")
+
+
+def _fifo(folder: Path) -> None:
+    os.mkfifo(folder / "x.yaml")
+
+
+def _problems(folder: Path) -> None:
+    # 30,000 entries with a bad id and no questions or answer: 90,000 problems.
+    head = "topic:\n  id: t\n  title: {en: T, de: T, ru: T}\nentries:\n"
+    (folder / "p.yaml").write_text(head + "".join(f"  - id: E{n}\n" for n in range(30_000)))
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (_alias_bomb, 'YAML aliases ("*name") are not supported (and 29,999 more'),
+        (_dev_zero, "a link to a file outside the knowledge folder"),
+        (_huge, "the file is 50.0 MB, more than the 2.0 MB"),
+        (_many, "1,000 knowledge files, more than the 500 allowed"),
+        (_fifo, "not a regular file (a named pipe)"),
+        (_problems, "more than 200 problems; stopped reading here"),
+    ],
+    ids=["alias-bomb", "dev-zero", "50-mb", "1000-files", "fifo", "90000-problems"],
+)
+def test_a_hostile_folder_is_refused_quickly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: object, expected: str
+) -> None:
+    assert callable(make)
+    make(tmp_path)
+    started = time.monotonic()
+    code, out, _ = _check(capsys, str(tmp_path))
+    assert time.monotonic() - started < 2
+    assert code == 1
+    assert expected in out
+    assert len(out.splitlines()) <= 202

@@ -3,18 +3,22 @@ committed, and the bot starts again on the same data directory."""
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from bot_harness import message, only, running_bot
 
 from sample_knowledge import sample_knowledge
+from twinbot.bot.delivery import DeliveryPolicy
 from twinbot.storage import DATABASE_NAME, SCHEMA_VERSION, Storage
 
 # Writes as the bot does (from worker threads, through one Storage), and reports each write
@@ -134,3 +138,113 @@ async def test_the_bot_starts_again_on_a_crashed_data_directory(
         logged = bot.storage.questions(limit=1)
     assert only(greeting, "sendMessage").params["text"].startswith("Привет")
     assert [q.text for q in logged] == ["qwxz vbnm plkj"]
+
+
+# --- the inbox: SIGKILL of a running bot loses no question -------------------------------------
+
+QUESTIONS = (
+    ("When and where was the conference?", "took place in <b>Karlsruhe"),
+    ("What is INTAMT?", "The <b>INTAMT Academy</b> was founded"),
+    ("What were the workshops about?", "workshops on five topics"),
+)
+
+
+RUN_FLAGS = ("--reload", "off")
+
+
+def _start_bot(api: object, data_dir: Path) -> subprocess.Popen[str]:
+    from fake_bot_api import TOKEN, FakeBotApi
+
+    assert isinstance(api, FakeBotApi)
+    script = Path(sys.executable).with_name("twinbot")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("TWINBOT_")}
+    environ.update(
+        HOME=str(data_dir),
+        TWINBOT_TOKEN=TOKEN,
+        TWINBOT_CACHE_DIR=os.environ["TWINBOT_CACHE_DIR"],
+        PYTHONIOENCODING="utf-8",
+    )
+    return subprocess.Popen(
+        [*command, "run", "--api-url", api.base_url, "--data-dir", str(data_dir), *RUN_FLAGS],
+        env=environ,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait(condition: Callable[[], bool], process: subprocess.Popen[str], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if process.poll() is not None:
+            raise AssertionError(f"twinbot run exited:\n{process.communicate()[1]}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"timed out:\n{process.communicate()[1]}")
+        time.sleep(0.02)
+
+
+def test_a_bot_killed_mid_burst_answers_every_question_after_the_restart(
+    api: object, tmp_path: Path
+) -> None:
+    from fake_bot_api import Call, FakeBotApi
+
+    assert isinstance(api, FakeBotApi)
+    users = range(700, 720)
+    bot = _start_bot(api, tmp_path)
+    _wait(lambda: bool(api.calls_to("getUpdates")), bot, 60)
+    replies = threading.Semaphore(0)
+
+    def on_call(call: Call) -> None:
+        if call.method == "sendMessage":
+            replies.release()
+
+    api.on_call = on_call
+    for round_ in QUESTIONS:  # 20 users send 3 questions each
+        for user_id in users:
+            api.push(message=message(round_[0], user_id=user_id))
+    for _ in range(23):  # after the 23rd reply: SIGKILL, mid-burst
+        assert replies.acquire(timeout=60)
+    bot.send_signal(signal.SIGKILL)
+    bot.wait(timeout=30)
+    assert bot.stderr is not None
+    bot.stderr.close()
+    killed_after = len(api.calls_to("sendMessage"))
+    assert killed_after < 60, "the bot answered everything before the kill"
+
+    restarted = _start_bot(api, tmp_path)
+    try:
+
+        def answered() -> dict[int, list[str]]:
+            by_chat: dict[int, list[str]] = {u: [] for u in users}
+            for call in api.calls_to("sendMessage"):
+                if "chat_id" in call.params:  # not a request cut short by the kill
+                    by_chat[int(call.params["chat_id"])].append(str(call.params["text"]))
+            return by_chat
+
+        def everyone_has_all_three() -> bool:
+            return all(
+                all(any(mark in text for text in texts) for _, mark in QUESTIONS)
+                for texts in answered().values()
+            )
+
+        _wait(everyone_has_all_three, restarted, 60)
+        time.sleep(0.3)  # anything still being sent would show up now
+    finally:
+        restarted.send_signal(signal.SIGTERM)
+        _, errors = restarted.communicate(timeout=30)
+    assert restarted.returncode == 0, errors
+    by_chat = answered()
+    for texts in by_chat.values():  # each chat's answers in the order it asked
+        marks = [next(m for _, m in QUESTIONS if m in text) for text in texts]
+        assert list(dict.fromkeys(marks)) == [m for _, m in QUESTIONS]
+    total = sum(len(texts) for texts in by_chat.values())
+    # Only replies on the wire when the kill landed can go out again: one per chat at most,
+    # and no more than the sends in flight at once.
+    assert 60 <= total <= 60 + DeliveryPolicy().connections, f"{total - 60} answered twice"
+    assert api.pending() == []  # the clean stop confirmed everything
+    with Storage.open(tmp_path) as storage:
+        assert storage.inbox_counts() == {"done": 60}
+        assert len(storage.questions(limit=100)) == 60  # one log row per question, none twice

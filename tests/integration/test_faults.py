@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from bot_harness import message, only, running_bot, wait_until
-from fake_bot_api import Delay, Drop, Fail, FakeBotApi, Fault
+from fake_bot_api import Answer, Delay, Drop, Fail, FakeBotApi, Fault
 from telegram.request import HTTPXRequest
 
 from sample_knowledge import sample_knowledge
@@ -157,8 +157,8 @@ async def test_a_restart_neither_repeats_nor_loses_an_update(
         await wait_until(lambda: len(bot.done) >= 9)
 
         async def release_once_stopping() -> None:
-            updater = bot.application.updater
-            await wait_until(lambda: updater is not None and not updater.running)
+            inbox = bot.application.bot_data.inbox
+            await wait_until(lambda: inbox is not None and not inbox.polling)
             release.set()
 
         releasing = asyncio.create_task(release_once_stopping())
@@ -172,3 +172,18 @@ async def test_a_restart_neither_repeats_nor_loses_an_update(
     assert not set(first) & restarted.done  # … and only those are handled after the restart
     answered = Counter(c.params["chat_id"] for c in api.calls_to("sendMessage"))
     assert answered == Counter({str(u): 1 for u in users})
+
+
+@pytest.mark.parametrize("result", [{"unexpected": "shape"}, [1, 2], "text"])
+async def test_a_sent_message_whose_answer_cannot_be_read_is_still_sent(
+    api: FakeBotApi, tmp_path: Path, caplog: pytest.LogCaptureFixture, result: object
+) -> None:
+    api.inject("sendMessage", Answer(result))
+    async with running_bot(api, KB, tmp_path) as bot:
+        calls = await bot.process(message=message("qwxz vbnm plkj"))
+        logged = bot.storage.questions(limit=5)
+    # One message, no "something went wrong" on top of it; the question is logged all the same.
+    assert len([c for c in calls if c.method == "sendMessage"]) == 1
+    assert [q.text for q in logged] == ["qwxz vbnm plkj"]
+    assert "a message was sent, but Telegram's answer could not be read" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

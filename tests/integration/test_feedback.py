@@ -4,21 +4,24 @@ acknowledgements, "Helpful?" votes, messages to the organisers and back, /privac
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_harness import GROUP, message, only, running_bot, user
+from bot_harness import GROUP, message, only, running_bot, user, wait_until
 from fake_bot_api import BOT, Call, FakeBotApi
 
 from sample_knowledge import sample_knowledge
 from twinbot.bot.split import text_content, utf16_len
 from twinbot.knowledge import Entry, KnowledgeBase, Topic
+from twinbot.storage import DATABASE_NAME, Storage
 
 KB = sample_knowledge()
 ADMIN, ANNA = 7, 42
+DATES_QUESTION = "When is the partner cities conference?"
 HELLO = Entry(
     "hello",
     "chat",
@@ -310,3 +313,70 @@ async def test_a_long_message_to_the_organisers_still_fits_one_message(
     shown = text_content(to_admin.params["text"])
     assert utf16_len(shown) <= 4096
     assert "&lt;&amp;&gt;" in to_admin.params["text"]
+
+
+# --- through the durable inbox ---------------------------------------------------------------
+
+
+def inbox_states(data_dir: Path) -> dict[int, str]:
+    with sqlite3.connect(data_dir / DATABASE_NAME) as db:
+        return dict(db.execute("SELECT update_id, state FROM inbox ORDER BY update_id"))
+
+
+async def test_votes_messages_to_the_organisers_and_replies_go_through_the_inbox(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    async with running_bot(api, KB, tmp_path, admins=frozenset({ADMIN})) as bot:
+        answer = only(await bot.process(message=message(DATES_QUESTION)), "sendMessage")
+        await bot.process(callback_query=press("v:en:-conference-dates", answer))
+        await bot.process(message=message("/feedback"))
+        copy = (await bot.process(message=message("Where can I park?")))[0]
+        reply_to = {
+            "message_id": copy.result["message_id"],
+            "date": int(time.time()),
+            "chat": {"id": ADMIN, "type": "private", "first_name": "Olga"},
+            "from": BOT,
+            "text": copy.result["text"],
+        }
+        await bot.process(
+            message=message("At the station.", user_id=ADMIN, reply_to_message=reply_to)
+        )
+        await wait_until(lambda: len(inbox_states(tmp_path)) == 5)
+        await wait_until(lambda: set(inbox_states(tmp_path).values()) == {"done"})
+        votes = bot.storage.votes_between()
+    assert [(v.entry_id, v.helpful) for v in votes] == [("conference-dates", False)]
+    with sqlite3.connect(tmp_path / DATABASE_NAME) as db:
+        assert db.execute("SELECT count(*) FROM relays").fetchone() == (1,)
+        # Answered updates keep no text, ids or names.
+        assert db.execute("SELECT count(*) FROM inbox WHERE body IS NOT NULL").fetchone() == (0,)
+
+
+async def test_a_vote_left_unfinished_by_a_crash_is_answered_again_and_counted_once(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    # The last run stored the vote, then died before the update was marked done.
+    answer = {"message_id": 500, "date": int(time.time()), "text": "The conference…"}
+    pressed = {
+        "update_id": 1,
+        "callback_query": {
+            "id": "cb-crash",
+            "from": user("en", ANNA),
+            "chat_instance": "instance-1",
+            "data": "v:en:+conference-dates",
+            "message": {
+                **answer,
+                "chat": {"id": ANNA, "type": "private", "first_name": "Anna"},
+                "from": BOT,
+            },
+        },
+    }
+    with Storage.open(tmp_path) as storage:
+        voter = storage.voter_key(ANNA, ANNA, 500)
+        assert storage.record_vote(voter, "en", "conference-dates", True)
+        storage.inbox_add([(1, json.dumps(pressed))])
+    async with running_bot(api, KB, tmp_path) as bot:
+        await wait_until(lambda: inbox_states(tmp_path) == {1: "done"})
+        votes = bot.storage.votes_between()
+    [told] = api.calls_to("answerCallbackQuery")
+    assert told.params["text"] == "You already rated this answer. Thanks!"
+    assert [(v.entry_id, v.helpful) for v in votes] == [("conference-dates", True)]

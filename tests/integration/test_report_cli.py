@@ -137,3 +137,23 @@ def test_stats_count_small_talk_apart(capsys: pytest.CaptureFixture[str], rated_
     _, text, _ = run(capsys, "--data-dir", str(rated_dir), "--stats")
     assert "\nSmall talk (greetings, thanks) answered: 1\n" in text
     assert text.endswith("Helpful? 👍 1  👎 2\n")
+
+
+@pytest.mark.parametrize("damage", ["garbage", "pages"])
+def test_a_damaged_log_is_a_clear_error_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, damage: str
+) -> None:
+    path = data_dir / "twinbot.sqlite3"
+    with Storage.open(data_dir) as storage:  # enough rows for pages beyond the header
+        for n in range(3000):
+            storage.log_question("en", "not_found", None, f"question {n} " + "x" * 200)
+    if damage == "garbage":
+        path.write_bytes(b"garbage " * 1000)
+    else:
+        with path.open("r+b") as f:
+            f.seek(path.stat().st_size // 2)
+            f.write(b"\xa5" * 8192)
+    code, out, err = run(capsys, "--data-dir", str(data_dir), "--all")
+    assert (code, out) == (1, "")
+    assert err.startswith(f"twinbot: the database {path} is damaged (")
+    assert "restore a backup" in err and "Traceback" not in err

@@ -27,7 +27,11 @@ def api() -> Iterator[FakeBotApi]:
 def _start(api: FakeBotApi, tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     script = Path(sys.executable).with_name("twinbot")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TWINBOT_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("TWINBOT_") or k == "TWINBOT_CACHE_DIR"
+    }
     env.update(HOME=str(tmp_path), TWINBOT_TOKEN=TOKEN, PYTHONIOENCODING="utf-8")
     return subprocess.Popen(
         [*command, "run", "--api-url", api.base_url, "--data-dir", str(tmp_path), *args],
@@ -86,7 +90,11 @@ def test_run_polls_answers_and_stops_cleanly_without_leaking_the_token(
 
 
 def test_run_refuses_to_start_without_a_token(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TWINBOT_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("TWINBOT_") or k == "TWINBOT_CACHE_DIR"
+    }
     script = Path(sys.executable).with_name("twinbot")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]
     result = subprocess.run(
@@ -102,7 +110,11 @@ def test_run_refuses_to_start_without_a_token(tmp_path: Path) -> None:
 
 
 def _run_once(tmp_path: Path, token: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TWINBOT_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("TWINBOT_") or k == "TWINBOT_CACHE_DIR"
+    }
     env.update(HOME=str(tmp_path), TWINBOT_TOKEN=token)
     script = Path(sys.executable).with_name("twinbot")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]

@@ -38,7 +38,11 @@ def api() -> Iterator[FakeBotApi]:
 def start_bot(api: FakeBotApi, data_dir: Path, *args: str, **env: str) -> subprocess.Popen[str]:
     script = Path(sys.executable).with_name("twinbot")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("TWINBOT_")}
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("TWINBOT_") or k == "TWINBOT_CACHE_DIR"
+    }
     environ.update(HOME=str(data_dir), TWINBOT_TOKEN=TOKEN, PYTHONIOENCODING="utf-8", **env)
     return subprocess.Popen(
         [
@@ -217,3 +221,51 @@ async def test_a_participants_question_reaches_only_admins_and_escaped(
     for text in texts:
         assert_telegram_html(text)
         assert question not in text  # … because it was escaped
+
+
+def test_a_webhook_over_http_behind_a_self_hosted_bot_api(api: FakeBotApi, tmp_path: Path) -> None:
+    # The fake Bot API is "self-hosted" (http on 127.0.0.1): http webhooks and any port work.
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/hook"
+    process = start_bot(
+        api,
+        tmp_path,
+        "--webhook-url",
+        url,
+        "--port",
+        str(port),
+        TWINBOT_WEBHOOK_SECRET=WEBHOOK_SECRET,
+    )
+    wait_for(lambda: api.calls_to("setWebhook"), process)
+    set_webhook = only(api.calls, "setWebhook")
+    assert (set_webhook.params["url"], set_webhook.params["secret_token"]) == (url, WEBHOOK_SECRET)
+    update = {"update_id": 901, "message": message("/help", user_id=78)}
+    for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "guess"}):
+        assert httpx.post(url, json=update, headers=headers, timeout=10).status_code == 403
+
+    # A huge body without the secret is refused from its headers alone, none of it read.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        raw.sendall(
+            b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 104857600\r\n\r\n" + b"{" * 1000
+        )
+        assert raw.recv(100).startswith(b"HTTP/1.1 403")
+    # With the secret, but more than an update can be: 413, unread.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        raw.sendall(
+            b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 104857600\r\n"
+            + f"X-Telegram-Bot-Api-Secret-Token: {WEBHOOK_SECRET}\r\n\r\n".encode()
+        )
+        assert raw.recv(100).startswith(b"HTTP/1.1 413")
+    assert sent_to(api, 78) == []
+
+    good = httpx.post(
+        url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}, timeout=10
+    )
+    assert good.status_code == 200
+    wait_for(lambda: sent_to(api, 78), process)
+    logs = stop(process)
+    assert "How to use twinbot" in sent_to(api, 78)[0]
+    assert logs.count("works with the self-hosted Bot API") == 1  # warned once
+    assert "getUpdates" not in [c.method for c in api.calls]
+    assert WEBHOOK_SECRET.lower() not in logs.lower()

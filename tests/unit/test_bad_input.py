@@ -18,11 +18,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from telegram_html import assert_telegram_html
+from twinbot.assembly import build_responder
 from twinbot.bot.split import text_content
+from twinbot.calibration import Outcome
 from twinbot.cli import _plain_reply, main
 from twinbot.i18n import Catalogs
 from twinbot.knowledge import LANGS, KnowledgeBase
-from twinbot.matcher import Outcome
 from twinbot.paths import bundled_knowledge_dir
 from twinbot.responder import Responder
 from twinbot.textnorm import MAX_MATCH_CHARS
@@ -67,7 +68,7 @@ def shipped() -> KnowledgeBase:
 
 @cache
 def responder() -> Responder:
-    return Responder(shipped(), Catalogs.load())
+    return build_responder(shipped(), Catalogs.load(), None)
 
 
 # --- the matcher and the responder ---------------------------------------------------------------
@@ -94,13 +95,13 @@ def test_any_text_gets_a_reply_in_valid_html(text: str, hint: str | None) -> Non
 @settings(max_examples=60, deadline=None)
 @given(ANY_TEXT)
 def test_matching_is_deterministic_and_cut_to_the_limit(text: str) -> None:
-    matcher = responder().matcher
-    first = matcher.match(text)
-    assert matcher.match(text) == first
+    matcher = responder()
+    first = matcher.understand(text)
+    assert matcher.understand(text) == first
     # Whatever follows the first MAX_MATCH_CHARS characters changes nothing.
     long = text + " " + "Konferenz Karlsruhe Jugendaustausch " * 40
     if len(text) >= MAX_MATCH_CHARS:
-        assert matcher.match(long) == matcher.match(text)
+        assert matcher.understand(long) == matcher.understand(text)
 
 
 # A long unknown "word" (no spaces, letters the knowledge base has) is the expensive case.
@@ -113,11 +114,11 @@ LONG_WORDS = st.text(st.sampled_from(LETTERS), min_size=200, max_size=MAX_MATCH_
 def test_matching_needs_bounded_memory_for_any_message(word: str) -> None:
     # Memory, not time: an allocation peak is the same on a quiet and a busy machine. Real
     # questions of the full 500 characters peak at about 0.1 MB.
-    matcher = responder().matcher
-    matcher.match(word)  # warm every cache first
+    matcher = responder()
+    matcher.understand(word)  # warm every cache first
     tracemalloc.start()
     try:
-        matcher.match(word)
+        matcher.understand(word)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -128,11 +129,11 @@ def test_real_questions_need_little_memory() -> None:
     """The baseline for the bound above: the longest shipped questions, joined to 500 chars."""
     questions = [q for e in shipped() for qs in e.questions.values() for q in qs]
     long_text = " ".join(questions)[:MAX_MATCH_CHARS]
-    matcher = responder().matcher
-    matcher.match(long_text)
+    matcher = responder()
+    matcher.understand(long_text)
     tracemalloc.start()
     try:
-        matcher.match(long_text)
+        matcher.understand(long_text)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -118,6 +118,15 @@ def test_missing_token_is_an_error_only_when_required() -> None:
         ({"TWINBOT_TOKEN": TOKEN + " x"}, "does not look like a bot token"),
         ({"TWINBOT_API_URL": "api.telegram.org"}, "not an http"),
         ({"TWINBOT_WEBHOOK_URL": "http://bot.example.org/"}, "not an https URL"),
+        ({"TWINBOT_WEBHOOK_URL": "https://bot.example.org:8080/x"}, "uses port 8080 — Telegram"),
+        ({"TWINBOT_WEBHOOK_URL": "https://bot.example.org:99999/x"}, "uses an invalid port"),
+        (
+            {"TWINBOT_API_URL": "http://localhost:8081/bot", "TWINBOT_WEBHOOK_URL": "ftp://x/y"},
+            "not an http\\(s\\) URL",
+        ),
+        ({"TWINBOT_SEND_RATE": "fast"}, "TWINBOT_SEND_RATE: 'fast' is not a number >= 0"),
+        ({"TWINBOT_SEND_RATE": "-1"}, "TWINBOT_SEND_RATE"),
+        ({"TWINBOT_SEND_RATE": "inf"}, "TWINBOT_SEND_RATE"),
         ({"TWINBOT_PORT": "http"}, "not a TCP port"),
         ({"TWINBOT_PORT": "70000"}, "not a TCP port"),
         ({"TWINBOT_WEBHOOK_SECRET": "with space"}, "TWINBOT_WEBHOOK_SECRET"),
@@ -162,3 +171,34 @@ def test_reload_settings() -> None:
 def test_bad_reload_settings_are_explained(environ: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings(environ)
+
+
+@pytest.mark.parametrize("port", ["", ":443", ":80", ":88", ":8443"])
+def test_cloud_webhooks_take_telegrams_ports(port: str) -> None:
+    url = f"https://bot.example.org{port}/hook"
+    settings = load_settings({"TWINBOT_WEBHOOK_URL": url})
+    assert settings.webhook_url == url and settings.cloud_api
+    assert settings.webhook_notes() == []
+
+
+@pytest.mark.parametrize(
+    ("url", "noted"),
+    [
+        ("http://127.0.0.1:8443/hook", True),
+        ("http://bot.local/hook", True),
+        ("https://bot.example.org:9000/hook", True),
+        ("https://bot.example.org/hook", False),
+    ],
+)
+def test_a_self_hosted_bot_api_takes_http_and_any_port(url: str, noted: bool) -> None:
+    env = {"TWINBOT_API_URL": "http://localhost:8081/bot", "TWINBOT_WEBHOOK_URL": url}
+    settings = load_settings(env)
+    assert settings.webhook_url == url and not settings.cloud_api
+    assert bool(settings.webhook_notes()) is noted
+    assert settings.webhook_path == "hook"
+
+
+def test_send_rate() -> None:
+    assert load_settings({}).send_rate == 30.0
+    assert load_settings({"TWINBOT_SEND_RATE": "0"}).send_rate == 0.0
+    assert load_settings({"TWINBOT_SEND_RATE": "100"}).send_rate == 100.0

@@ -11,13 +11,18 @@ import pytest
 
 from twinbot import indexcache
 from twinbot.cli import main
-from twinbot.matcher import Matcher
 from twinbot.paths import bundled_knowledge_dir
+from twinbot.ranking.lexical import LexicalRanker
+
+#: These tests run lexical-only: the cache's behaviour doesn't depend on the encoder (its
+#: name is part of the key; test_assembly covers the dense index in the cache).
+ENCODER = "none"
 
 
 @pytest.fixture
 def knowledge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TWINBOT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TWINBOT_ENCODER", ENCODER)
     folder = tmp_path / "knowledge"
     shutil.copytree(bundled_knowledge_dir(), folder)
     return folder
@@ -26,23 +31,23 @@ def knowledge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_ask_stores_and_reuses_the_index(
     knowledge: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    key = indexcache.fingerprint(knowledge)
+    key = indexcache.index_key(knowledge, ENCODER)
     assert indexcache.load(key) is None
     assert main(["ask", "--knowledge", str(knowledge), "motto?"]) == 0
     cached = indexcache.load(key)
     assert cached is not None
-    cached_knowledge, matcher = cached
-    assert len(cached_knowledge) > 0 and matcher.match("motto?").best is not None
+    cached_knowledge, lexical, _ = cached
+    assert len(cached_knowledge) > 0 and lexical.rank("motto?").candidates
     first = capsys.readouterr().out
     assert main(["ask", "--knowledge", str(knowledge), "motto?"]) == 0
     assert capsys.readouterr().out == first
 
 
 def test_an_edit_makes_a_new_key(knowledge: Path) -> None:
-    before = indexcache.fingerprint(knowledge)
+    before = indexcache.index_key(knowledge, ENCODER)
     target = knowledge / "conference.yaml"
     target.write_text(target.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert indexcache.fingerprint(knowledge) != before
+    assert indexcache.index_key(knowledge, ENCODER) != before
 
 
 def test_a_broken_edit_is_reported_not_served_from_the_cache(
@@ -55,7 +60,7 @@ def test_a_broken_edit_is_reported_not_served_from_the_cache(
 
 
 def test_an_unreadable_cache_is_ignored(knowledge: Path, tmp_path: Path) -> None:
-    key = indexcache.fingerprint(knowledge)
+    key = indexcache.index_key(knowledge, ENCODER)
     folder = indexcache.cache_dir()
     folder.mkdir(parents=True)
     (folder / f"index-{key}.pickle").write_bytes(b"not a pickle")
@@ -70,10 +75,10 @@ def test_chat_starts_from_the_index_ask_built(
     assert main(["ask", "--knowledge", str(knowledge), "motto?"]) == 0
     capsys.readouterr()
 
-    def no_build(self: Matcher, knowledge: object) -> None:
+    def no_build(self: LexicalRanker, knowledge: object) -> None:
         raise AssertionError("the index was rebuilt")
 
-    monkeypatch.setattr(Matcher, "_build", no_build)
+    monkeypatch.setattr(LexicalRanker, "_build", no_build)
     monkeypatch.setattr("sys.stdin", io.StringIO("motto?\n"))
     monkeypatch.setenv("TWINBOT_DATA_DIR", str(knowledge.parent / "data"))
     assert main(["chat", "--knowledge", str(knowledge)]) == 0
@@ -99,4 +104,5 @@ def test_the_fingerprinted_sources_include_everything_they_import() -> None:
         for node in ast.walk(tree):
             module = node.module if isinstance(node, ast.ImportFrom) else None
             if module and module.startswith("twinbot."):
-                assert f"{module.split('.')[1]}.py" in listed, (name, module)
+                path = module.removeprefix("twinbot.").replace(".", "/")
+                assert f"{path}.py" in listed or f"{path}/__init__.py" in listed, (name, module)

@@ -25,12 +25,19 @@ SECRET = "hook-secret-4f1c9a7e"
         str(BadRequest(f"Bad Request: near bot{TOKEN}/send")),
         f"webhook secret {SECRET} and {SECRET.upper()}",
         "someone else's 987654321:ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ too",
+        # URL-encoded, as an error text quoting the request URL has it, in any case
+        f"GET /bot{TOKEN.replace(':', '%3A')}/getMe",
+        f"GET /bot{TOKEN.replace(':', '%3a').lower()}/getMe",
+        f"url=https%3A%2F%2Fapi.telegram.org%2Fbot{TOKEN.replace(':', '%3A')}",
+        # the secret part after the colon alone, also in other case
+        f"Unauthorized: {TOKEN.split(':')[1]}",
+        f"unauthorized: {TOKEN.split(':')[1].lower()}",
     ],
 )
 def test_secrets_are_redacted_in_any_case_and_any_context(text: str) -> None:
     cleaned = redact(text, [TOKEN, SECRET])
     assert REDACTED in cleaned
-    for secret in (TOKEN, SECRET, TOKEN.split(":")[1]):
+    for secret in (TOKEN, SECRET, TOKEN.split(":")[1], "awz"):
         assert secret.lower() not in cleaned.lower()
 
 

@@ -1,4 +1,5 @@
-"""matcher: each tolerance class, the three outcomes, refusals, languages, determinism.
+"""Understanding questions, lexical-only: each tolerance class, the three outcomes, refusals,
+languages, determinism (the path that must stay correct where the encoder cannot load).
 
 Runs on the shipped knowledge base, so the tables double as a guard against content edits
 that break matching.
@@ -6,19 +7,20 @@ that break matching.
 
 from __future__ import annotations
 
-from functools import cache
+from dataclasses import replace
 
 import pytest
 
+from responders import lexical_responder, responder_for
+from twinbot.calibration import Outcome
 from twinbot.knowledge import Entry, KnowledgeBase, Topic
-from twinbot.matcher import Matcher, Outcome
 from twinbot.paths import bundled_knowledge_dir
+from twinbot.responder import Responder
 from twinbot.validate import load_valid_knowledge
 
 
-@cache
-def shipped() -> Matcher:
-    return Matcher(load_valid_knowledge(bundled_knowledge_dir()))
+def shipped() -> Responder:
+    return lexical_responder()
 
 
 @pytest.mark.parametrize(
@@ -69,7 +71,7 @@ def shipped() -> Matcher:
     ],
 )
 def test_answers_each_tolerance_class(question: str, entry: str) -> None:
-    match = shipped().match(question)
+    match = shipped().understand(question)
     assert match.outcome is Outcome.ANSWER, match
     assert match.best is not None and match.best.entry_id == entry, match.candidates[:3]
 
@@ -95,21 +97,30 @@ def test_answers_each_tolerance_class(question: str, entry: str) -> None:
     ],
 )
 def test_refuses_out_of_domain(question: str) -> None:
-    assert shipped().match(question).outcome is not Outcome.ANSWER
+    assert shipped().understand(question).outcome is not Outcome.ANSWER
 
 
 def test_nothing_to_match_is_not_found() -> None:
     for text in ("", "   ", "🤔🤔", "lol ok", "\u200b\u202e"):
-        match = shipped().match(text)
+        match = shipped().understand(text)
         assert match.outcome is Outcome.NOT_FOUND
         assert match.candidates == ()
 
 
 def test_suggestions_between_answer_and_not_found() -> None:
-    matcher = shipped()
-    match = matcher.match("Suhl conference motto seminars")  # a mix of topics
+    # The fitted levels decide where the zone lies (lexical-only has hardly any: the data
+    # it was fitted on put both levels close); with a wide zone the reply offers the
+    # candidates above its lower level as buttons.
+    shipped_responder = shipped()
+    responder = Responder(
+        shipped_responder.knowledge, shipped_responder.catalogs, shipped_responder.fuser
+    )
+    responder.model = replace(responder.model, answer=99.9, suggest=1.0)
+    match = responder.understand("Suhl conference motto seminars")  # a mix of topics
     assert match.outcome is Outcome.SUGGESTIONS, match.candidates[:3]
-    assert matcher.suggest_threshold <= match.candidates[0].score < matcher.answer_threshold
+    assert responder.model.suggest <= match.candidates[0].score < responder.model.answer
+    reply = responder.reply("Suhl conference motto seminars")
+    assert 1 <= len(reply.links) <= 3 and reply.to_json()["suggestions"]
 
 
 @pytest.mark.parametrize(
@@ -124,25 +135,25 @@ def test_suggestions_between_answer_and_not_found() -> None:
     ],
 )
 def test_reply_language(question: str, hint: str | None, lang: str, detected: str | None) -> None:
-    match = shipped().match(question, hint)  # type: ignore[arg-type]
+    match = shipped().understand(question, hint)  # type: ignore[arg-type]
     assert (match.lang, match.detected) == (lang, detected)
 
 
 def test_deterministic() -> None:
     questions = ["motto?", "kogda byla konferentsiya", "Who is the mayor of Karlsruhe?", "Jugend"]
-    first = [shipped().match(q) for q in questions]
-    again = Matcher(load_valid_knowledge(bundled_knowledge_dir()))
-    assert [again.match(q) for q in questions] == first
+    first = [shipped().understand(q) for q in questions]
+    again = responder_for(load_valid_knowledge(bundled_knowledge_dir()))
+    assert [again.understand(q) for q in questions] == first
 
 
 def test_confidence_is_on_a_0_to_100_scale() -> None:
     for question in ("motto?", "Who is the mayor of Karlsruhe?", "INTAMT"):
-        for candidate in shipped().match(question).candidates:
+        for candidate in shipped().understand(question).candidates:
             assert 0.0 <= candidate.score <= 100.0
 
 
 def test_long_input_is_bounded() -> None:
-    match = shipped().match("Wann war die Konferenz? " * 2000)
+    match = shipped().understand("Wann war die Konferenz? " * 2000)
     assert match.outcome is Outcome.ANSWER
 
 
@@ -160,11 +171,11 @@ def _tiny() -> KnowledgeBase:
 
 
 def test_index_is_built_from_any_knowledge_base() -> None:
-    matcher = Matcher(_tiny())
-    assert matcher.match("what do cats eat").best.entry_id == "cats"  # type: ignore[union-attr]
-    assert matcher.match("Was fressen Katzen?").lang == "de"
-    assert matcher.match("dogs running speed").best.entry_id == "dogs"  # type: ignore[union-attr]
-    assert matcher.match("Who won the football world cup?").outcome is not Outcome.ANSWER
+    matcher = responder_for(_tiny())
+    assert matcher.understand("what do cats eat").best.entry_id == "cats"  # type: ignore[union-attr]
+    assert matcher.understand("Was fressen Katzen?").lang == "de"
+    assert matcher.understand("dogs running speed").best.entry_id == "dogs"  # type: ignore[union-attr]
+    assert matcher.understand("Who won the football world cup?").outcome is not Outcome.ANSWER
 
 
 @pytest.mark.parametrize(
@@ -178,6 +189,6 @@ def test_index_is_built_from_any_knowledge_base() -> None:
     ],
 )
 def test_chat_spellings_and_verbatim_phrasings(question: str, entry: str) -> None:
-    match = shipped().match(question)
+    match = shipped().understand(question)
     assert match.outcome is Outcome.ANSWER, match.candidates[:3]
     assert match.best is not None and match.best.entry_id == entry

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from twinbot import matcher as matcher_module
 from twinbot.knowledge import Entry, KnowledgeBase, Lang, Topic
-from twinbot.matcher import Matcher
 from twinbot.paths import bundled_knowledge_dir
+from twinbot.ranking.lexical import LexicalRanker
+from twinbot.ranking.lexical import ranker as matcher_module
 from twinbot.validate import load_valid_knowledge
 
 Phrasing = tuple[int, Lang, str, list[int]]
@@ -90,7 +90,7 @@ def test_entries_equal_a_plain_reference(knowledge: Any, monkeypatch: pytest.Mon
         return build(phrasings, *rest)
 
     monkeypatch.setattr(matcher_module, "_build_entries", spy)
-    matcher = Matcher(knowledge())
+    matcher = LexicalRanker(knowledge())
     groups = matcher._groups
     partial_seen = False
     for index, entry in enumerate(matcher._entries):
@@ -109,7 +109,7 @@ def test_entries_equal_a_plain_reference(knowledge: Any, monkeypatch: pytest.Mon
 
 
 def test_odd_entries_still_match() -> None:
-    matcher = Matcher(_odd_base())
-    assert matcher.match("Wann war die 77. Städtepartnerkonferenz?").best.entry_id == "many"  # type: ignore[union-attr]
-    assert matcher.match("What is it?").best.entry_id == "filler"  # type: ignore[union-attr]
-    assert matcher.match("обмен").best.entry_id == "mixed"  # type: ignore[union-attr]
+    matcher = LexicalRanker(_odd_base())
+    assert matcher.rank("Wann war die 77. Städtepartnerkonferenz?").candidates[0].entry_id == "many"
+    assert matcher.rank("What is it?").verbatim == "filler"
+    assert matcher.rank("обмен").candidates[0].entry_id == "mixed"

@@ -10,10 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_folder import BROKEN, BROKEN_LINE, PARKING_QUESTION, add_parking, write_folder
+from knowledge_folder import (
+    BROKEN,
+    BROKEN_LINE,
+    PARKING,
+    PARKING_QUESTION,
+    add_parking,
+    write_folder,
+)
 from twinbot import reloader as reloader_module
+from twinbot.calibration import Outcome
 from twinbot.i18n import Catalogs
-from twinbot.matcher import Outcome
 from twinbot.reloader import Reloader, ReloadMode, ReloadResult, fingerprint
 from twinbot.responder import Responder
 
@@ -174,3 +181,28 @@ async def test_the_reload_notice_has_one_problem_per_root_cause(tmp_path: Path) 
     expected = (fixture / "root-causes" / "expected.txt").read_text(encoding="utf-8")
     assert "\n".join(result.lines) + "\n" == expected.replace("broken/root-causes", str(folder))
     assert result.errors == 4
+
+
+@pytest.mark.parametrize("mode", [ReloadMode.AUTO, ReloadMode.POLL])
+async def test_a_slow_save_in_chunks_is_one_reload_of_the_whole_file(
+    folder: Path, mode: ReloadMode
+) -> None:
+    # An editor writing in place, in chunks 0.4 s apart; after the first chunk the file is
+    # already valid YAML (the old content), after the second a half-written entry.
+    bot = Bot(folder)
+    whole = (folder / "conference.yaml").read_text(encoding="utf-8") + PARKING
+    cut = len(whole) - len(PARKING) // 2
+    async with watching(bot, mode):
+        with (folder / "conference.yaml").open("w", encoding="utf-8") as f:
+            for chunk in (
+                whole[: len(whole) - len(PARKING)],
+                whole[len(whole) - len(PARKING) : cut],
+                whole[cut:],
+            ):
+                f.write(chunk)
+                f.flush()
+                await asyncio.sleep(0.4)
+        await until(lambda: len(bot.reports) >= 1)
+        await asyncio.sleep(reloader_module.QUIET_SECONDS + 4 * INTERVAL)  # nothing else comes
+    assert [r.ok for r in bot.reports] == [True]
+    assert len(bot.installed) == 1 and bot.answers(PARKING_QUESTION)

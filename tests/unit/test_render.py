@@ -12,17 +12,18 @@ from hypothesis import strategies as st
 from telegram import InputTextMessageContent
 
 from sample_knowledge import sample_knowledge
+from twinbot.assembly import build_responder
 from twinbot.bot import render
 from twinbot.bot.render import Action, Kind
 from twinbot.bot.split import MESSAGE_LIMIT, text_content, utf16_len
+from twinbot.calibration import Outcome
 from twinbot.i18n import Catalogs, Translator
 from twinbot.knowledge import KnowledgeBase, Lang, Topic
-from twinbot.matcher import Outcome
-from twinbot.responder import Link, Reply, Responder
+from twinbot.responder import Link, Reply
 
 KB = sample_knowledge()
 CATALOGS = Catalogs.load()
-RESPONDER = Responder(KB, CATALOGS)
+RESPONDER = build_responder(KB, CATALOGS, None)
 
 
 def tr(lang: Lang) -> Translator:
@@ -127,7 +128,7 @@ def test_long_labels_are_cut_between_words(text: str, expected: str | None) -> N
 def test_an_entry_label_replaces_its_question_on_buttons() -> None:
     entry = replace(KB.entries[1], label={"de": "Wo?"})
     kb = KnowledgeBase(KB.topics, (KB.entries[0], entry, *KB.entries[2:]))
-    responder = Responder(kb, CATALOGS)
+    responder = build_responder(kb, CATALOGS, None)
     reply = responder.answer("conference-dates", "de")
     assert reply is not None
     assert labels(render.render_reply(reply, tr("de"), kb))[0] == "Wo?"
@@ -312,13 +313,15 @@ def test_small_talk_stays_out_of_menus_examples_and_the_refusal() -> None:
     assert data(start) == ["t:en:conference", "t:en:exchange"]
     assert data(render.topics_screen(kb, tr("en"))) == ["t:en:conference", "t:en:exchange"]
     assert render.topics_screen(kb, tr("en")).text == "2 topics — pick one:"
-    refusal = Responder(kb, CATALOGS).not_found("en")
+    refusal = build_responder(kb, CATALOGS, None).not_found("en")
     assert "Small talk" not in refusal.text
-    hello = Responder(kb, CATALOGS).answer("hello", "en")
+    hello = build_responder(kb, CATALOGS, None).answer("hello", "en")
     assert hello is not None
     # Small talk answers, without "Helpful?" buttons.
     assert render.render_reply(hello, tr("en"), kb, feedback=True).markup is None
-    replies = [r for e in kb.entries if (r := Responder(kb, CATALOGS).answer(e.id, "en"))]
+    replies = [
+        r for e in kb.entries if (r := build_responder(kb, CATALOGS, None).answer(e.id, "en"))
+    ]
     assert "hello" not in [r.id for r in render.inline_results(replies, kb, tr("en"), "bot")]
 
 

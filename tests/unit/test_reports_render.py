@@ -36,15 +36,33 @@ def test_errors_are_escaped_in_pre_relative_and_localized() -> None:
     )
 
 
-@pytest.mark.parametrize("count", [80, 400])
-def test_long_problem_lists_are_split_with_balanced_pre_blocks(count: int) -> None:
-    texts = reports.reload_messages(broken(count), TR.translator("de"), LOADED, UTC)
-    assert len(texts) > 1
-    assert all(len(t.encode("utf-16-le")) // 2 <= reports.MAX_MESSAGE for t in texts)
-    assert all(t.count("<pre>") == t.count("</pre>") == 1 for t in texts)
-    shown = [line for t in texts for line in re.findall(r"workshops\.yaml:\d+", t)]
-    assert len(shown) == count  # every line once, in order
-    assert shown[-1] == f"workshops.yaml:{count - 1}"
+@pytest.mark.parametrize(("count", "shown"), [(20, 20), (80, 20), (60_000, 20)])
+def test_a_long_problem_list_is_one_message_with_a_count_of_the_rest(
+    count: int, shown: int
+) -> None:
+    [text] = reports.reload_messages(broken(count), TR.translator("de"), LOADED, UTC)
+    assert len(text.encode("utf-16-le")) // 2 <= reports.MAX_MESSAGE
+    assert text.count("<pre>") == text.count("</pre>") == 1
+    lines = re.findall(r"workshops\.yaml:\d+", text)
+    assert lines == [f"workshops.yaml:{n}" for n in range(shown)]  # the first ones, in order
+    if count > shown:
+        more = f"{count - shown:,}".replace(",", ".")
+        assert text.endswith(
+            f"…und {more} weitere Probleme: <code>twinbot check</code> zeigt alle."
+        )
+
+
+def test_long_lines_leave_out_what_does_not_fit_and_count_it() -> None:
+    result = broken(20)
+    long = tuple(line + " x" * 400 for line in result.lines[:-1])
+    result = ReloadResult(ok=False, changed=True, directory=FOLDER, errors=20, lines=long)
+    [text] = reports.reload_messages(result, TR.translator("en"), LOADED, UTC)
+    assert len(text.encode("utf-16-le")) // 2 <= reports.MAX_MESSAGE
+    shown = len(re.findall(r"workshops\.yaml:\d+", text))
+    assert 0 < shown < 20
+    assert text.endswith(
+        f"…and {20 - shown} more problems: run <code>twinbot check</code> to see them all."
+    )
 
 
 def test_success_with_warnings() -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from twinbot.assembly import build_responder
+from twinbot.calibration import Outcome
 from twinbot.i18n import Catalogs
 from twinbot.knowledge import Entry, KnowledgeBase, Topic
-from twinbot.matcher import Outcome
 from twinbot.responder import Responder
 
 
@@ -25,7 +26,7 @@ def tiny() -> Responder:
         ),
     )
     topics = (Topic("food", {"en": "Food", "de": "Essen", "ru": "Еда"}, ("bratwurst", "borscht")),)
-    return Responder(KnowledgeBase(topics, entries), Catalogs.load())
+    return build_responder(KnowledgeBase(topics, entries), Catalogs.load(), None)
 
 
 def test_answer_in_another_language_says_so_in_the_users_language() -> None:

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from twinbot.typos import MIN_LENGTH, DeleteIndex
+from twinbot.ranking.lexical.typos import MIN_LENGTH, DeleteIndex
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzäöüßабвгдеёжзийклмнопрстуфхцчшщъыьэюя𝟘"
 

@@ -16,6 +16,7 @@ in their language; /reload answers the admin who sent it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -47,6 +48,8 @@ _log = logging.getLogger(__name__)
 ADMIN_COMMANDS = ("reload", "unanswered", "stats")
 #: How many unanswered questions /unanswered lists.
 UNANSWERED_LIMIT = 20
+#: How often the bot looks whether its database file is still there and writable.
+STORAGE_CHECK_SECONDS = 5.0
 
 
 class Organisers:
@@ -91,7 +94,14 @@ def attach(application: BotApplication, settings: Settings) -> Organisers:
         await notify_admins(application, result)
 
     directory = settings.knowledge_dir or bundled_knowledge_dir()
-    reloader = Reloader(directory, services.catalogs, install, report=tell_admins)
+    dense = services.responder.fuser.dense
+    reloader = Reloader(
+        directory,
+        services.catalogs,
+        install,
+        report=tell_admins,
+        encoder=dense.encoder if dense is not None else None,
+    )
     organisers = Organisers(settings.admins, reloader, report.local_zone())
     application.bot_data.attach(replace(services, organisers=organisers))
     return organisers
@@ -222,6 +232,48 @@ async def notify_admins(application: BotApplication, result: ReloadResult) -> No
         except TelegramError as exc:
             # e.g. the admin never opened a chat with the bot: the others still hear of it.
             _log.warning("could not tell admin %d about the reload: %s", admin, exc)
+
+
+async def tell_admins(application: BotApplication, text: Callable[[Translator], str]) -> None:
+    """Send every admin one message, *text* built in their language; failures are logged."""
+    services = application.bot_data.services
+    organisers = _organisers(services)
+    if organisers is None:
+        return
+    for admin in sorted(organisers.ids):
+        try:
+            tr = services.catalogs.translator(await organisers.lang_of(admin, services.storage))
+        except Exception:  # the database may be what is broken
+            tr = services.catalogs.translator(DEFAULT_LANG)
+        try:
+            await application.bot.send_message(admin, text(tr))
+        except TelegramError as exc:
+            _log.warning("could not tell admin %d: %s", admin, exc)
+
+
+async def watch_storage(application: BotApplication, stop: asyncio.Event) -> None:
+    """Tell the log and the admins when the database was damaged at start, or is deleted or
+    turns read-only while the bot runs (once per change, and when it is fine again)."""
+    storage = application.bot_data.services.storage
+    path = str(storage.path)
+
+    def notice(problem: str, aside: str = "") -> Callable[[Translator], str]:
+        return lambda tr: reports.database_notice(tr, path, problem, aside)
+
+    if storage.recovered_from is not None:
+        await tell_admins(application, notice("damaged", str(storage.recovered_from)))
+    last: str | None = None
+    while not stop.is_set():
+        problem = await asyncio.to_thread(storage.health)
+        if problem != last:
+            if problem is not None:
+                _log.error("the database %s is %s: what the bot saves now is lost", path, problem)
+                await tell_admins(application, notice(problem))
+            else:
+                _log.warning("the database %s is writable again", path)
+            last = problem
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), STORAGE_CHECK_SECONDS)
 
 
 async def register_admin_menus(application: BotApplication) -> None:

@@ -35,7 +35,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from twinbot.bot import admin, render
+from twinbot.bot import admin, render, webhook
 from twinbot.bot.context import BotContext, BotData, Services
 from twinbot.bot.delivery import (
     ChatOrderedProcessor,
@@ -61,6 +61,7 @@ from twinbot.bot.handlers import (
     on_unknown_command,
     ui_translator,
 )
+from twinbot.bot.inbox import Inbox, InboxProcessor
 from twinbot.bot.local import Endpoint, LocalRequest
 from twinbot.bot.logs import redact
 from twinbot.bot.throttle import Throttle
@@ -161,12 +162,15 @@ def build_application(
     token: str | None = None,
     delivery: DeliveryPolicy | None = DeliveryPolicy(),  # noqa: B008 - frozen, shared
     throttle: Throttle | None = None,
+    durable: bool = True,
 ) -> BotApplication:
     """The Application with handlers and services; *request* replaces HTTP (local chat).
 
     *delivery* None sends without flood limits or retries (the local chat, where nothing can
     fail). *throttle* replaces the flood control built from the settings (tests pass one with
-    a clock they control); `settings.flood_burst` 0 turns flood control off.
+    a clock they control); `settings.flood_burst` 0 turns flood control off. *durable* feeds
+    the Application from the inbox (see inbox.py) instead of python-telegram-bot's Updater;
+    the local chat, whose update ids start again at every start, does without.
     """
     if token is None:
         if settings.token is None:
@@ -187,9 +191,16 @@ def build_application(
         )
         # No scheduled jobs (yet): without this, python-telegram-bot warns about APScheduler.
         .job_queue(None)
-        # Chats are served side by side, each one's updates in order (see delivery.py).
-        .concurrent_updates(ChatOrderedProcessor((delivery or DeliveryPolicy()).concurrent_updates))
     )
+    # Chats are served side by side, each one's updates in order (see delivery.py).
+    concurrent = (delivery or DeliveryPolicy()).concurrent_updates
+    inbox = Inbox(services.storage, ALLOWED_UPDATES) if durable else None
+    if inbox is not None:
+        # Updates come from the inbox, which fetches them itself (or takes them from the
+        # webhook), and each is marked done before its chat goes on (see inbox.py).
+        builder = builder.updater(None).concurrent_updates(InboxProcessor(concurrent, inbox))
+    else:
+        builder = builder.concurrent_updates(ChatOrderedProcessor(concurrent))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     elif delivery is not None:
@@ -203,6 +214,7 @@ def build_application(
         builder = builder.rate_limiter(RetryingRateLimiter(delivery))  # type: ignore[arg-type]
     application: BotApplication = builder.build()
     application.bot_data.attach(replace(services, retention_days=settings.retention_days))
+    application.bot_data.inbox = inbox
     admin.attach(application, settings)
     if throttle is None and settings.flood_burst > 0:
         throttle = Throttle(settings.flood_burst, settings.flood_per_minute)
@@ -215,7 +227,9 @@ def make_services(
     settings: Settings, responder: Responder, *, loaded_at: datetime | None = None
 ) -> Services:
     """Open the storage in the data directory and bundle it with the responder."""
-    storage = Storage.open(settings.data_dir)
+    # A damaged database is moved aside and a fresh one started: one bad file must not keep
+    # the bot down until someone intervenes (the admins are told at start).
+    storage = Storage.open_or_recover(settings.data_dir)
     return Services(responder, storage, loaded_at or datetime.now(UTC))
 
 
@@ -246,49 +260,41 @@ async def serve(application: BotApplication, settings: Settings, stop: asyncio.E
     async with application:
         await register_profile(application, application.bot_data.services.catalogs)
         await admin.register_admin_menus(application)
-        updater = application.updater
-        if updater is None:  # pragma: no cover - build_application always creates one
-            raise RuntimeError("the application has no updater")
+        inbox = application.bot_data.inbox
+        if inbox is None:
+            await _serve_with_updater(application, settings, stop)
+            return
+        # What the last run left unfinished goes first, before anything new arrives.
+        await inbox.recover(application)
+        receiving: asyncio.Task[None] | None = None
+        server: webhook.WebhookServer | None = None
         if settings.webhook_url is not None:
-            await updater.start_webhook(
-                listen=settings.listen,
-                port=settings.port,
-                url_path=settings.webhook_path,
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret.reveal(),
-                allowed_updates=ALLOWED_UPDATES,
-            )
-            _log.info(
-                "webhook: listening on %s:%d/%s for %s",
-                settings.listen,
-                settings.port,
-                settings.webhook_path,
-                settings.webhook_url,
-            )
+            server = await webhook.start_webhook(application, inbox, settings)
         else:
-            await updater.start_polling(
-                poll_interval=0.0,
-                allowed_updates=ALLOWED_UPDATES,
-                # Failures are retried forever, 1 s to 30 s apart; this logs one line each.
-                error_callback=on_polling_error,
-            )
-            _log.info("long polling as @%s", application.bot.username)
+            # A webhook left behind by an earlier webhook run would make getUpdates fail.
+            await application.bot.delete_webhook()
         await application.start()
+        if server is None:
+            receiving = asyncio.create_task(inbox.poll(application, stop))
+            _log.info("long polling as @%s", application.bot.username)
         # Organisers' edits to the knowledge folder go live while the bot runs.
         watching = admin.start_watching(application, settings)
         # Old questions, votes and language choices are deleted at start and once a day.
-        retention = asyncio.create_task(
-            _keep_deleting(application, settings.retention_days, stop), name="twinbot-retention"
-        )
+        retention = _start_retention(application, settings, stop)
+        # A database that was damaged, is deleted or turns read-only is told to the admins.
+        checking = asyncio.create_task(admin.watch_storage(application, stop))
         try:
             await stop.wait()
         finally:
             _log.info("stopping")
-            # Set stop ends the loop; cancel covers a serve that is itself being cancelled.
-            retention.cancel()
-            await asyncio.gather(retention, return_exceptions=True)
+            await _stop_retention(retention)
             await admin.stop_watching(watching)
-            await updater.stop()
+            stop.set()
+            await checking
+            if receiving is not None:
+                await receiving
+            if server is not None:
+                await server.stop()
             await application.stop()
 
 
@@ -306,11 +312,12 @@ async def _keep_deleting(application: BotApplication, days: int, stop: asyncio.E
             )
             if purged.total:
                 _log.info(
-                    "retention: deleted %d questions, %d votes, %d organiser links and "
-                    "%d language choices older than %d days",
+                    "retention: deleted %d questions, %d votes, %d organiser links, "
+                    "%d set-aside updates and %d language choices older than %d days",
                     purged.questions,
                     purged.feedback,
                     purged.relays,
+                    purged.inbox,
                     purged.languages,
                     days,
                 )
@@ -322,6 +329,45 @@ async def _keep_deleting(application: BotApplication, days: int, stop: asyncio.E
             continue
 
 
+def _start_retention(
+    application: BotApplication, settings: Settings, stop: asyncio.Event
+) -> asyncio.Task[None]:
+    return asyncio.create_task(
+        _keep_deleting(application, settings.retention_days, stop), name="twinbot-retention"
+    )
+
+
+async def _stop_retention(retention: asyncio.Task[None]) -> None:
+    # Set stop ends the loop; cancel covers a serve that is itself being cancelled.
+    retention.cancel()
+    await asyncio.gather(retention, return_exceptions=True)
+
+
+async def _serve_with_updater(
+    application: BotApplication, settings: Settings, stop: asyncio.Event
+) -> None:
+    """The local chat: python-telegram-bot's own Updater, no inbox."""
+    updater = application.updater
+    if updater is None:  # pragma: no cover - build_application creates one without an inbox
+        raise RuntimeError("the application has no updater")
+    await updater.start_polling(
+        poll_interval=0.0,
+        allowed_updates=ALLOWED_UPDATES,
+        # Failures are retried forever, 1 s to 30 s apart; this logs one line each.
+        error_callback=on_polling_error,
+    )
+    await application.start()
+    watching = admin.start_watching(application, settings)
+    retention = _start_retention(application, settings, stop)
+    try:
+        await stop.wait()
+    finally:
+        await _stop_retention(retention)
+        await admin.stop_watching(watching)
+        await updater.stop()
+        await application.stop()
+
+
 def run_bot(settings: Settings, services: Services) -> None:
     """`twinbot run`: serve until SIGINT or SIGTERM, then shut down cleanly."""
 
@@ -330,7 +376,11 @@ def run_bot(settings: Settings, services: Services) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        application = build_application(settings, services)
+        # TWINBOT_SEND_RATE: Telegram's 30 messages a second unless the operator says otherwise.
+        delivery = DeliveryPolicy(overall_per_second=settings.send_rate)
+        application = build_application(settings, services, delivery=delivery)
+        for note in settings.webhook_notes():
+            _log.warning("%s", note)
         await serve(application, settings, stop)
 
     # Start-up failures become one readable line. python-telegram-bot puts the token into
@@ -365,7 +415,7 @@ async def chat_locally(settings: Settings, services: Services, endpoint: Endpoin
     # One person typing (or piping a file of questions): no flood control, nothing to retry.
     settings = replace(settings, flood_burst=0)
     application = build_application(
-        settings, services, request=request, token=LOCAL_TOKEN, delivery=None
+        settings, services, request=request, token=LOCAL_TOKEN, delivery=None, durable=False
     )
     # The next line is read only once the previous one is answered: replies stay in order.
     request.wait_for_idle(application.update_queue.join)

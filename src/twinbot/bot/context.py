@@ -23,6 +23,7 @@ from twinbot.storage import Storage
 
 if TYPE_CHECKING:
     from twinbot.bot.admin import Organisers
+    from twinbot.bot.inbox import Inbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ class Services:
 class BotData:
     """`context.bot_data`: created empty by python-telegram-bot, filled by `build_application`."""
 
-    __slots__ = ("_services", "conversations", "throttle")
+    __slots__ = ("_services", "conversations", "inbox", "throttle")
 
     def __init__(self) -> None:
         self._services: Services | None = None
@@ -59,6 +60,8 @@ class BotData:
         self.throttle: Throttle | None = None
         #: Pending /feedback prompts and the questions behind recent answers (kept on reload).
         self.conversations = Conversations()
+        #: The durable inbox `twinbot run` feeds the Application from; None in the local chat.
+        self.inbox: Inbox | None = None
 
     @property
     def services(self) -> Services:

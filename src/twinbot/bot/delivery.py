@@ -18,11 +18,8 @@ Three parts, each a python-telegram-bot extension point:
   traceback per retry. The Updater itself retries them forever with growing pauses (1 s up to
   30 s), so an outage or a second instance polling with the same token never stops the bot.
 
-`getUpdates` offsets are python-telegram-bot's: an update is confirmed by the next
-`getUpdates` call. On a clean stop (SIGTERM, SIGINT) the Updater confirms everything it fetched
-and the Application still answers all of it before the process exits, so a restart neither
-repeats nor loses an update. After a crash (SIGKILL, power loss) the few updates fetched but
-not yet answered are lost: Telegram has already been told they arrived.
+Fetching updates and confirming them to Telegram is the inbox's (`inbox.py`): an update is
+committed to SQLite before the offset that confirms it is sent, so a crash loses none.
 """
 
 from __future__ import annotations
@@ -47,7 +44,8 @@ JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 class DeliveryPolicy:
     """How hard the bot tries to deliver, and how fast it may send."""
 
-    #: Telegram's limit for one bot: about 30 messages per second overall (0: no limit) …
+    #: Telegram's limit for one bot: about 30 messages per second overall (0: no limit;
+    #: `twinbot run` takes it from TWINBOT_SEND_RATE) …
     overall_per_second: float = 30.0
     #: … and 20 per minute into one group.
     group_per_minute: float = 20.0
@@ -153,7 +151,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._queued[key] = self._queued.get(key, 0) + 1
         try:
             async with turn, self._slots:
-                await coroutine
+                await self.handle(update, coroutine)
         except asyncio.CancelledError:
             if asyncio.iscoroutine(coroutine):
                 coroutine.close()  # cancelled before it ran: not an "unawaited coroutine"
@@ -162,6 +160,10 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             self._queued[key] -= 1
             if not self._queued[key]:
                 del self._queued[key], self._turns[key]
+
+    async def handle(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run one update's handlers, in its chat's turn (subclasses add to this)."""
+        await coroutine
 
     async def initialize(self) -> None:
         return None

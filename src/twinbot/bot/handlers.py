@@ -12,7 +12,9 @@ import asyncio
 import html
 import logging
 import re
-from collections.abc import Hashable
+import traceback
+from collections.abc import Awaitable, Hashable
+from typing import TypeVar
 
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
@@ -30,6 +32,7 @@ from twinbot.i18n import Translator, negotiate
 from twinbot.knowledge import DEFAULT_LANG, Lang
 
 _log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 #: `/start topic-<id>` opens a topic; any other payload is an entry id.
 TOPIC_LINK_PREFIX = "topic-"
@@ -68,6 +71,38 @@ def _parts(screen: Screen) -> list[str]:
     return parts or [screen.text]
 
 
+async def _delivered(send: Awaitable[_T]) -> _T | None:
+    """Await one send; a message Telegram accepted is sent, even if its answer is unreadable.
+
+    python-telegram-bot builds a `Message` from the answer after the request succeeded; when
+    that fails (an answer in a shape it does not know), the user has the reply all the same:
+    no error note on top of it, and the handler goes on (the question is logged). The sent
+    message, or None when its answer could not be read.
+    """
+    try:
+        return await send
+    except TelegramError:
+        raise
+    except Exception as exc:
+        if not _while_reading_the_answer(exc):
+            raise
+        _log.warning(
+            "a message was sent, but Telegram's answer could not be read (%s)",
+            type(exc).__name__,
+        )
+        return None
+
+
+def _while_reading_the_answer(exc: BaseException) -> bool:
+    """Whether *exc* was raised while python-telegram-bot parsed a Bot API result."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return any(frame.name in _PARSERS for frame in frames)
+
+
+#: python-telegram-bot's functions that turn a Bot API result into objects.
+_PARSERS = frozenset({"de_json", "de_list", "_de_json", "de_json_optional", "de_list_optional"})
+
+
 async def _send(message: Message, screen: Screen) -> Message | None:
     """Send *screen* in reply to *message*; the last message sent (the one with the buttons)."""
     # In groups the reply quotes the question, so it is clear whom the bot answers. A long
@@ -76,10 +111,12 @@ async def _send(message: Message, screen: Screen) -> Message | None:
     sent: Message | None = None
     for number, part in enumerate(parts, start=1):
         last = number == len(parts)
-        sent = await message.reply_text(
-            part,
-            reply_markup=screen.markup if last else None,
-            do_quote=_in_group(message) and number == 1,
+        sent = await _delivered(
+            message.reply_text(
+                part,
+                reply_markup=screen.markup if last else None,
+                do_quote=_in_group(message) and number == 1,
+            )
         )
     return sent
 
@@ -97,7 +134,9 @@ async def _send_to_chat(query: CallbackQuery, screen: Screen) -> Message | None:
     parts = _parts(screen)
     for number, part in enumerate(parts, start=1):
         last = number == len(parts)
-        sent = await message.chat.send_message(part, reply_markup=screen.markup if last else None)
+        sent = await _delivered(
+            message.chat.send_message(part, reply_markup=screen.markup if last else None)
+        )
     return sent
 
 
@@ -117,7 +156,9 @@ async def _edit(query: CallbackQuery, screen: Screen) -> None:
     chat = message.chat if message is not None and message.is_accessible else None
     first, *rest = _parts(screen) if chat is not None else [truncate_html(screen.text)]
     try:
-        await query.edit_message_text(first, reply_markup=None if rest else screen.markup)
+        await _delivered(
+            query.edit_message_text(first, reply_markup=None if rest else screen.markup)
+        )
     except BadRequest as exc:
         if "not modified" in exc.message.lower():
             return  # the same button pressed twice
@@ -128,7 +169,7 @@ async def _edit(query: CallbackQuery, screen: Screen) -> None:
     for number, part in enumerate(rest, start=1):
         last = number == len(rest)
         if chat is not None:
-            await chat.send_message(part, reply_markup=screen.markup if last else None)
+            await _delivered(chat.send_message(part, reply_markup=screen.markup if last else None))
 
 
 def addressed_text(message: Message, bot_id: int, bot_username: str) -> str | None:
@@ -442,14 +483,16 @@ async def _relay_reply(message: Message, user_id: int, context: BotContext) -> b
     user_chat, lang = link
     user_tr = services.catalogs.translator(lang)
     try:
-        await context.bot.send_message(
-            user_chat, render.organiser_reply(user_tr, html.escape(_cut(message.text)))
+        await _delivered(
+            context.bot.send_message(
+                user_chat, render.organiser_reply(user_tr, html.escape(_cut(message.text)))
+            )
         )
     except TelegramError as exc:
         _log.warning("could not deliver an organiser's reply: %s", exc)
-        await message.reply_text(render.reply_not_delivered(admin_tr))
+        await _delivered(message.reply_text(render.reply_not_delivered(admin_tr)))
         return True
-    await message.reply_text(render.reply_delivered(admin_tr))
+    await _delivered(message.reply_text(render.reply_delivered(admin_tr)))
     return True
 
 
@@ -487,14 +530,18 @@ async def _to_organisers(update: Update, message: Message, context: BotContext) 
         tr = await ui_translator_for(admin, services)
         text = render.message_for_organisers(tr, name, lang, html.escape(_cut(message.text)))
         try:
-            copy = await context.bot.send_message(admin, text)
+            copy = await _delivered(context.bot.send_message(admin, text))
         except TelegramError as exc:  # e.g. an admin who never opened the bot
             _log.warning("could not pass a message on to admin %d: %s", admin, exc)
             continue
+        delivered += 1
+        if copy is None:
+            continue  # sent, but without its message id a reply cannot find its way back
+        # Committed at once, not with the update's "done": after a crash the copy the admin
+        # has must still lead back (at worst the message is passed on twice).
         await asyncio.to_thread(
             services.storage.add_relay, admin, copy.message_id, message.chat_id, lang
         )
-        delivered += 1
     user_tr = services.catalogs.translator(lang)
     note = render.feedback_sent(user_tr) if delivered else render.feedback_failed(user_tr)
     await _send(message, Screen(note))

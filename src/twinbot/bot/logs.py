@@ -15,11 +15,14 @@ import sys
 import traceback
 from collections.abc import Iterable
 from typing import TextIO
+from urllib.parse import quote
 
 REDACTED = "[REDACTED]"
 # Anything that looks like a bot token, even one we were not told about — also inside a URL,
-# where it follows "/bot" with no word boundary before it.
-_TOKEN_LIKE = re.compile(r"(?<![0-9])[0-9]{5,20}:[A-Za-z0-9_-]{30,}")
+# where it follows "/bot" with no word boundary before it, and URL-encoded (":" as "%3A").
+_TOKEN_LIKE = re.compile(r"(?<![0-9])[0-9]{5,20}(?::|%3[Aa])[A-Za-z0-9_-]{30,}")
+# The part of a token after the colon is the secret; the bot id before it is public.
+_TOKEN_PARTS = re.compile(r"[0-9]{1,20}:([A-Za-z0-9_-]{20,})")
 _QUIET = ("httpx", "httpcore", "hpack", "tornado.access", "apscheduler", "pymorphy3")
 
 
@@ -27,11 +30,26 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """*text* with every given secret and anything shaped like a bot token replaced.
 
     Secrets are matched regardless of case: python-telegram-bot `capitalize()`s error
-    descriptions, so a token Telegram or a proxy echoes back reaches us lower-cased.
+    descriptions, so a token Telegram or a proxy echoes back reaches us lower-cased. Each is
+    also matched URL-encoded (an error text may quote the request URL), and of a bot token its
+    secret part alone.
     """
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+    for secret in _variants(secrets):
         text = re.sub(re.escape(secret), REDACTED, text, flags=re.IGNORECASE)
     return _TOKEN_LIKE.sub(REDACTED, text)
+
+
+def _variants(secrets: Iterable[str]) -> tuple[str, ...]:
+    """Every form a secret may take in a message, longest first (so none is left half-done)."""
+    forms: set[str] = set()
+    for secret in secrets:
+        if not secret:
+            continue
+        parts = _TOKEN_PARTS.fullmatch(secret)
+        for form in (secret, parts.group(1) if parts else ""):
+            if form:
+                forms.update({form, quote(form, safe=""), quote(quote(form, safe=""), safe="")})
+    return tuple(sorted(forms, key=len, reverse=True))
 
 
 class RedactingFilter(logging.Filter):
@@ -39,7 +57,7 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self._secrets = tuple(sorted((s for s in secrets if s), key=len, reverse=True))
+        self._secrets = _variants(secrets)
 
     def redact(self, text: str) -> str:
         """*text* with every known secret and token-shaped string replaced."""

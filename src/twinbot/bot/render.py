@@ -34,9 +34,9 @@ from telegram import (
 
 from twinbot import __version__
 from twinbot.bot.split import text_content, truncate_html
+from twinbot.calibration import Outcome
 from twinbot.i18n import Translator
 from twinbot.knowledge import KnowledgeBase, Lang, Topic, is_lang
-from twinbot.matcher import Outcome
 from twinbot.responder import Reply
 
 _log = logging.getLogger(__name__)

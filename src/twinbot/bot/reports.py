@@ -25,6 +25,9 @@ from twinbot.report import Stats, UnansweredReport
 MAX_MESSAGE = 4096
 #: A validator line longer than this is cut (a pasted answer in an error message, say).
 MAX_PROBLEM_LINE = 600
+#: Problem lines one reload notice shows at most; the rest are counted, `twinbot check` lists
+#: them all. A folder with thousands of problems must not become hundreds of messages.
+MAX_NOTICE_PROBLEMS = 20
 #: Days an admin may ask for at most (`/stats 100000` would scan the whole log anyway).
 MAX_DAYS = 3660
 
@@ -71,7 +74,7 @@ def reload_messages(
             "{count} warnings — worth a look, but the bot uses the new version:",
             result.warnings,
         ).format(count=tr.number(result.warnings))
-        return split_lines([head, note], _problem_lines(result))
+        return [_notice([head, note], _problem_lines(result), tr)]
     since = tr.date(serving_since.astimezone(zone), "short")
     if result.failure is not None:
         head = tr.gettext(
@@ -86,7 +89,28 @@ def reload_messages(
         "answering with the version loaded at {time}. Fix these and save again:",
         result.errors,
     ).format(folder=f"<code>{folder}</code>", count=tr.number(result.errors), time=since)
-    return split_lines([head], _problem_lines(result))
+    return [_notice([head], _problem_lines(result), tr)]
+
+
+def _notice(head: list[str], lines: list[str], tr: Translator) -> str:
+    """*head* and the first problem lines that fit in one message, then how many are left."""
+    shown = lines[:MAX_NOTICE_PROBLEMS]
+    while True:
+        left = len(lines) - len(shown)
+        tail = [_more(left, tr)] if left else []
+        [text, *rest] = split_lines(head, shown) if shown else ["\n".join(head)]
+        text = "\n".join([text, *tail])
+        if not rest and _length(text) <= MAX_MESSAGE:
+            return text
+        shown = shown[:-1]
+
+
+def _more(count: int, tr: Translator) -> str:
+    return tr.ngettext(
+        "…and {count} more problem: run {command} to see them all.",
+        "…and {count} more problems: run {command} to see them all.",
+        count,
+    ).format(count=tr.number(count), command="<code>twinbot check</code>")
 
 
 def _problem_lines(result: ReloadResult) -> list[str]:
@@ -97,6 +121,29 @@ def _problem_lines(result: ReloadResult) -> list[str]:
         line if len(line) <= MAX_PROBLEM_LINE else line[: MAX_PROBLEM_LINE - 1] + "…"
         for line in lines
     ]
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+def database_notice(tr: Translator, path: str, problem: str, aside: str = "") -> str:
+    """What admins hear when the database was damaged, deleted or turned read-only."""
+    where = f"<code>{html.escape(path)}</code>"
+    if problem == "damaged":
+        return tr.gettext(
+            "⚠️ The database {path} was damaged. The bot moved it aside to {aside} and started "
+            "a fresh one: language choices and the question log so far are only in the old file."
+        ).format(path=where, aside=f"<code>{html.escape(aside)}</code>")
+    if problem == "deleted":
+        return tr.gettext(
+            "⚠️ The database {path} was deleted while the bot runs. The bot keeps answering, "
+            "but what it saves now is lost at the next restart. Restart the bot (it creates a "
+            "new one) or restore a backup."
+        ).format(path=where)
+    return tr.gettext(
+        "⚠️ The database {path} is read-only. The bot keeps answering, but cannot save "
+        "language choices, the question log or incoming messages. Make it writable again."
+    ).format(path=where)
 
 
 # --- unanswered questions -------------------------------------------------------------------

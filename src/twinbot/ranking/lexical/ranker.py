@@ -1,6 +1,6 @@
-"""Question matching: an index built once from a knowledge base, and `match(text, hint)`.
+"""The lexical ranker: an index built once from a knowledge base, and `rank(text)`.
 
-How a question finds its entry:
+How a question finds its entries:
 
 1. textnorm analyses it: language, tokens, match keys (stems in the plausible languages,
    Russian lemmas, transliterations, question concepts such as "?when").
@@ -18,12 +18,12 @@ How a question finds its entry:
    anchored on its best phrasing — words that phrasing has count fully, words found only
    in the entry's other phrasings, keywords or answer count partly, and a question word
    ("who", "wann") counts only where the phrasing carrying it also speaks of the question's
-   subject. Words explained nowhere count fully against it. Candidates are ranked by
-   coverage and phrasing fit, and the top one's evidence is turned into a calibrated
-   0–100 confidence that decides between answer, suggestions and not found.
+   subject. Words explained nowhere count fully against it. Candidates are ordered by
+   coverage and phrasing fit; their evidence goes to `twinbot.fusion`, and only
+   `twinbot.calibration` turns it into a confidence.
 
-Knows nothing of Telegram, YAML or gettext. All state is built in __init__ and read-only
-afterwards, so one Matcher serves concurrent questions.
+Knows nothing of Telegram, YAML or gettext, and decides nothing. All state is built in
+__init__ and read-only afterwards, so one ranker serves concurrent questions.
 """
 
 from __future__ import annotations
@@ -34,17 +34,18 @@ import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Set
+from collections.abc import Iterable, Iterator, Sequence, Set
 from contextlib import contextmanager
-from dataclasses import dataclass
-from enum import StrEnum
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 from rapidfuzz.distance import OSA
 
-from twinbot.knowledge import DEFAULT_LANG, LANGS, KnowledgeBase, Lang
+from twinbot.knowledge import LANGS, KnowledgeBase, Lang
 from twinbot.lexicon import frequencies
+from twinbot.ranking import Scored
+from twinbot.ranking.lexical.typos import DeleteIndex
 from twinbot.textnorm import (
     QUESTION_CONCEPTS,
     QUESTION_WORDS,
@@ -54,6 +55,7 @@ from twinbot.textnorm import (
     Script,
     Token,
     analyze_query,
+    clean,
     cyrillic_to_latin,
     fold_latin,
     phrase_key,
@@ -64,50 +66,67 @@ from twinbot.textnorm import (
     text_runs,
     text_token,
 )
-from twinbot.typos import DeleteIndex
 
 _TAG = re.compile(r"<[^>]+>")
 
 
-class Outcome(StrEnum):
-    """The three things a reply can be."""
-
-    ANSWER = "answer"
-    SUGGESTIONS = "suggestions"
-    NOT_FOUND = "not_found"
+_SENTENCE = re.compile(r"[^.!?;:\n…]+[.!?;:\n…]*")
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
-    """One entry the question may mean, with a calibrated 0-100 confidence."""
+class QueryWord:
+    """One word of a question as the ranker reads it."""
 
-    entry_id: str
-    score: float
-    #: The phrasing (in any language) that matched best, for --explain.
-    phrasing: str = ""
+    surface: str
+    weight: float
+    #: term id → credit (1.0 exact; less for repaired keys); empty: the index doesn't know it
+    terms: dict[int, float]
+    kind: Kind
+    #: False for a word in a sentence around the question ("I teach social studies.") when
+    #: the message has a question mark elsewhere.
+    in_question: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalEvidence:
+    """What the words of the question say about one entry."""
+
     #: Share of the question's weight the entry explains (0–1).
-    coverage: float = 0.0
+    coverage: float
     #: How closely the best phrasing matches the question (0–1).
-    fit: float = 0.0
+    fit: float
+    #: The phrasing (in any language) that matched best.
+    phrasing: str
+    #: Share of the weight in question concepts (?who, ?when) the entry doesn't answer.
+    concept_missed: float
+    #: Share of the weight in words the knowledge base doesn't know at all.
+    unknown: float
+    #: Coverage of the weight of the words the knowledge base knows.
+    known_coverage: float
+    #: concept_missed, as a share of the known words' weight.
+    known_concept_missed: float
+    #: Share of the weight in unknown words of the question's own sentences.
+    unknown_in_question: float
 
 
 @dataclass(frozen=True, slots=True)
-class Match:
-    """The matcher's verdict on one question."""
+class LexicalRanking:
+    """The lexical ranker's reading of a question and its candidates, best first."""
 
-    outcome: Outcome
-    #: The language to reply in.
-    lang: Lang
     #: The language the text is written in, or None when it doesn't tell (a bare name).
     detected: Lang | None
-    #: Best first; empty when nothing is remotely close.
-    candidates: tuple[Candidate, ...] = ()
-    #: How the question was read, for --explain: (word, weight, the terms it matched).
-    reading: tuple[tuple[str, str], ...] = ()
+    #: The weighted words, in order.
+    words: tuple[QueryWord, ...]
+    #: How the question was read, for --explain: (word, the terms it matched or "?").
+    reading: tuple[tuple[str, str], ...]
+    #: The entry whose phrasing the question is, word for word (normalised), if any.
+    verbatim: str | None
+    candidates: tuple[Scored[LexicalEvidence], ...]
 
     @property
-    def best(self) -> Candidate | None:
-        return self.candidates[0] if self.candidates else None
+    def unknown_words(self) -> tuple[str, ...]:
+        """The content words the knowledge base doesn't know, as typed."""
+        return tuple(w.surface for w in self.words if not w.terms and w.kind is Kind.CONTENT)
 
 
 # Credits: how much a repaired or indirect match is worth compared with an exact one.
@@ -131,11 +150,6 @@ _QUESTION_WEIGHT_FLOOR = 0.9
 #: Weight of a word the knowledge base has never seen, by part of speech (known words
 #: weigh their IDF, at most 1.0).
 _UNKNOWN_WEIGHT = {Pos.NOUN: 1.5, Pos.ADJ: 0.6, Pos.VERB: 0.3, Pos.OTHER: 0.2}
-# Calibration (see _confidence).
-_LOGIT_COVERAGE = 6.67
-_LOGIT_UNKNOWN = -2.8
-_LOGIT_CONCEPT_MISSED = -3.84
-_LOGIT_BIAS = -3.21
 #: A word moving the question to another time ("the *next* conference") weighs this much:
 #: the knowledge base describes one past event.
 _SHIFT_WEIGHT = 2.5
@@ -181,15 +195,6 @@ class _Entry:
 
 
 @dataclass(frozen=True, slots=True)
-class _QueryToken:
-    surface: str
-    weight: float
-    #: term id → credit (1.0 exact; less for repaired keys)
-    terms: dict[int, float]
-    kind: Kind
-
-
-@dataclass(frozen=True, slots=True)
 class _Evidence:
     """What speaks for one entry."""
 
@@ -198,16 +203,14 @@ class _Evidence:
     fit: float
     phrasing: str
     concept_missed: float
-    unknown: float
+    #: The question words' gain from this entry (0–1 each), as anchored on its best phrasing.
+    gains: tuple[float, ...]
+    #: Each question concept's credit (by word position).
+    concepts: dict[int, float]
 
 
-class Matcher:
+class LexicalRanker:
     """Index of every phrasing, keyword and answer of a knowledge base."""
-
-    #: Calibrated confidence at or above which the bot answers.
-    answer_threshold: float = 45.0
-    #: At or above this (but below the answer level) it offers "did you mean" suggestions.
-    suggest_threshold: float = 25.0
 
     def __init__(self, knowledge: KnowledgeBase) -> None:
         with gc_paused():
@@ -215,6 +218,7 @@ class Matcher:
 
     def _build(self, knowledge: KnowledgeBase) -> None:
         self._ids: list[str] = [e.id for e in knowledge]
+        self._position: dict[str, int] = {entry_id: n for n, entry_id in enumerate(self._ids)}
         self._terms: dict[str, int] = {}
         self._surfaces: dict[str, set[int]] = defaultdict(set)
         self._vocabulary: dict[Lang, set[str]] = {lang: set() for lang in LANGS}
@@ -243,9 +247,9 @@ class Matcher:
             return list(map(canonical.setdefault, runs, runs))
 
         phrasing_rows = [
-            (index, lang, text, runs_of(text))
+            (index, lang, text, runs_of(text), is_question)
             for index, entry in enumerate(knowledge)
-            for texts in (entry.questions, entry.keywords)
+            for is_question, texts in ((True, entry.questions), (False, entry.keywords))
             for lang, phrasings in texts.items()
             for text in phrasings
         ]
@@ -260,29 +264,33 @@ class Matcher:
             word
             for run in dict.fromkeys(
                 itertools.chain.from_iterable(
-                    runs for _, lang, _, runs in phrasing_rows if lang == "en"
+                    runs for _, lang, _, runs, _ in phrasing_rows if lang == "en"
                 )
             )
             for word, _ in run_words(run)
         )
         # Every distinct word, analysed in one pass.
         self._analysis = self._analyse_words(
-            (lang, runs) for rows in (phrasing_rows, answer_rows) for _, lang, *_, runs in rows
+            itertools.chain(
+                ((lang, runs) for _, lang, _, runs, _ in phrasing_rows),
+                ((lang, runs) for _, lang, runs in answer_rows),
+            )
         )
         # Every phrasing with a meaningful word: (entry, language, text, its group ids).
         indexed: list[tuple[int, Lang, str, list[int]]] = []
-        # phrase_key → the (first) entry using that phrasing; the keys several entries use
-        owner_of: dict[str, int] = {}
-        shared_keys: set[str] = set()
+        # phrase_key → the (first) entry using that phrasing; the keys several entries use —
+        # apart for questions and keywords: a question is more exact than a keyword
+        owner_of: tuple[dict[str, int], dict[str, int]] = ({}, {})
+        shared_keys: tuple[set[str], set[str]] = (set(), set())
         index_runs = self._index_runs
         # (Rows are taken off the list as they are read, so the memory of their runs goes
         # to what is built from them instead of leaving the heap fragmented.)
         phrasing_rows.reverse()
         while phrasing_rows:
-            index, lang, text, runs = phrasing_rows.pop()
+            index, lang, text, runs, is_question = phrasing_rows.pop()
             key = phrase_key(runs)
-            if len(key) >= 3 and owner_of.setdefault(key, index) != index:
-                shared_keys.add(key)
+            if len(key) >= 3 and owner_of[is_question].setdefault(key, index) != index:
+                shared_keys[is_question].add(key)
             groups = index_runs(runs, lang)
             if groups:
                 indexed.append((index, lang, text, groups))
@@ -345,10 +353,16 @@ class Matcher:
         self._term_list = list(self._terms)
         self._sorted_terms = sorted(self._terms)
         # A question typed exactly as an organiser wrote it is answered by that entry even
-        # when it is made only of words that are filler elsewhere ("What can you do?").
-        for key in shared_keys:
-            del owner_of[key]
-        self._verbatim = owner_of
+        # when it is made only of words that are filler elsewhere ("What can you do?"); a
+        # phrasing one entry asks as a question and others list as a keyword ("youth
+        # exchange") is the question's. A phrasing two entries share is nobody's.
+        by_keyword, by_question = owner_of
+        for owners, shared in zip(owner_of, shared_keys, strict=True):
+            for key in shared:
+                del owners[key]
+        for key in shared_keys[True]:
+            by_keyword.pop(key, None)
+        self._verbatim = by_keyword | by_question
         # (a longer known word is no typo of any word typo repair looks at)
         self._typos = DeleteIndex(list(self._surfaces), _MAX_TYPO_LENGTH + 1)
 
@@ -489,38 +503,84 @@ class Matcher:
 
     # ------------------------------------------------------------------ matching
 
-    def match(self, text: str, hint: Lang | None = None) -> Match:
-        """Find the entry *text* asks about; *hint* is the user's language setting."""
+    @property
+    def entry_ids(self) -> Sequence[str]:
+        """The entries' ids, in knowledge-base order."""
+        return self._ids
+
+    def rank(self, text: str) -> LexicalRanking:
+        """Read *text* and rank the entries that explain its words."""
         query = analyze_query(text, self._vocabulary, self._names)
-        lang = query.lang or hint or DEFAULT_LANG
-        tokens = self._resolve(query)
+        words = [t for t in self._resolve(query) if t.weight > 0]
+        words = _mark_context(text, words)
         reading = tuple(
-            (t.surface, ",".join(self._term_list[k] for k in t.terms) or "?")
-            for t in tokens
-            if t.weight > 0
+            (t.surface, ",".join(self._term_list[k] for k in t.terms) or "?") for t in words
         )
-        weighted = [t for t in tokens if t.weight > 0]
-        total = sum(t.weight for t in weighted)
         verbatim = self._verbatim.get(query.phrase)
-        if verbatim is not None:
-            exact = Candidate(self._ids[verbatim], 100.0, text.strip(), 1.0, 1.0)
-            return Match(Outcome.ANSWER, lang, query.lang, (exact,), reading)
-        candidates = self._score(weighted, total) if total > 0 else []
-        best = candidates[0].score if candidates else 0.0
-        if best >= self.answer_threshold:
-            outcome = Outcome.ANSWER
-        elif best >= self.suggest_threshold:
-            outcome = Outcome.SUGGESTIONS
-        else:
-            outcome = Outcome.NOT_FOUND
-        return Match(outcome, lang, query.lang, tuple(candidates[:5]), reading)
+        total = sum(t.weight for t in words)
+        candidates: tuple[Scored[LexicalEvidence], ...] = ()
+        if total > 0:
+            candidates = tuple(
+                self._scored(self._evidence(entry, words, total), words, total)
+                for entry in self._shortlist(words)
+            )
+            # Ranked by coverage, with phrasing fit to prefer the entry whose own phrasing
+            # is closest ("workshops?" → the list of workshops, not one workshop).
+            candidates = tuple(sorted(candidates, key=lambda c: (-c.score, c.entry_id)))
+        return LexicalRanking(
+            query.lang,
+            tuple(words),
+            reading,
+            None if verbatim is None else self._ids[verbatim],
+            candidates,
+        )
+
+    def evidence(self, ranking: LexicalRanking, entry_id: str) -> Scored[LexicalEvidence]:
+        """The evidence for one entry, shortlisted or not (another ranker's candidate)."""
+        for candidate in ranking.candidates:
+            if candidate.entry_id == entry_id:
+                return candidate
+        index = self._position[entry_id]
+        words = list(ranking.words)
+        total = sum(t.weight for t in words)
+        if total <= 0:
+            empty = LexicalEvidence(0.0, 0.0, "", 0.0, 0.0, 0.0, 0.0, 0.0)
+            return Scored(entry_id, 0.0, empty)
+        return self._scored(self._evidence(index, words, total), words, total)
+
+    def _scored(
+        self, ev: _Evidence, words: list[QueryWord], total: float
+    ) -> Scored[LexicalEvidence]:
+        known = [
+            (word, gain)
+            for word, gain in zip(words, ev.gains, strict=True)
+            if word.terms or word.kind is Kind.QUESTION
+        ]
+        known_total = sum(word.weight for word, _ in known)
+        unknown = [word for word in words if not word.terms and word.kind is not Kind.QUESTION]
+        evidence = LexicalEvidence(
+            coverage=round(ev.coverage, 6),
+            fit=round(ev.fit, 6),
+            phrasing=ev.phrasing,
+            concept_missed=round(ev.concept_missed / total, 6),
+            unknown=round(sum(t.weight for t in words if not t.terms) / total, 6),
+            known_coverage=round(
+                sum(word.weight * gain for word, gain in known) / known_total
+                if known_total
+                else 0.0,
+                6,
+            ),
+            known_concept_missed=round(ev.concept_missed / known_total if known_total else 0.0, 6),
+            unknown_in_question=round(sum(t.weight for t in unknown if t.in_question) / total, 6),
+        )
+        return Scored(self._ids[ev.entry], round(0.7 * ev.coverage + 0.3 * ev.fit, 6), evidence)
 
     def _knows_key(self, key: str) -> bool:
         return key in self._terms
 
-    def _resolve(self, query: Query) -> list[_QueryToken]:
+    def _resolve(self, query: Query) -> list[QueryWord]:
         """Turn analysed tokens into weighted term sets, repairing unknown words."""
-        resolved: list[_QueryToken] = []
+        resolved: list[QueryWord] = []
         for token in query.tokens:
             if token.kind is Kind.STOP:
                 continue
@@ -538,7 +598,7 @@ class Matcher:
             if token.kind is Kind.QUESTION:
                 weight = max((self._idf[t] for t in terms), default=1.0)
                 weight = max(weight, _QUESTION_WEIGHT_FLOOR)
-                resolved.append(_QueryToken(token.surface, weight, terms, token.kind))
+                resolved.append(QueryWord(token.surface, weight, terms, token.kind))
                 continue
             if not terms and token.kind is Kind.CONTENT:
                 parts = self._compound_parts(token)
@@ -574,13 +634,13 @@ class Matcher:
                     for key in (stem(part, "de"), stem(part, "en")):
                         if key in self._terms:
                             terms.setdefault(self._terms[key], _COMPOUND_PART_CREDIT)
-            resolved.append(_QueryToken(token.surface, weight, terms, token.kind))
+            resolved.append(QueryWord(token.surface, weight, terms, token.kind))
         if any(t.kind is not Kind.SOCIAL for t in resolved):
             # "hey so when was…": a greeting inside a question is filler.
             resolved = [t for t in resolved if t.kind is not Kind.SOCIAL]
         return resolved
 
-    def _compound_parts(self, token: Token) -> list[_QueryToken]:
+    def _compound_parts(self, token: Token) -> list[QueryWord]:
         # A real word is not split ("Teilnahme" is not "Teil" + "nahme").
         if token.script is not Script.LATIN or len(token.surface) < 8 or token.real_word:
             return []
@@ -593,7 +653,7 @@ class Matcher:
             }
             if terms:
                 weight = max(self._idf[t] for t in terms)
-                result.append(_QueryToken(part, weight, terms, Kind.CONTENT))
+                result.append(QueryWord(part, weight, terms, Kind.CONTENT))
         return result
 
     def _repair(self, token: Token) -> dict[int, float]:
@@ -650,25 +710,7 @@ class Matcher:
 
     # ------------------------------------------------------------------ scoring
 
-    def _score(self, tokens: list[_QueryToken], total: float) -> list[Candidate]:
-        shortlist = self._shortlist(tokens)
-        unknown = sum(t.weight for t in tokens if not t.terms) / total
-        evidence = [self._evidence(entry, tokens, total, unknown) for entry in shortlist]
-        # Ranked by coverage, with phrasing fit to prefer the entry whose own phrasing is
-        # closest ("workshops?" → the list of workshops, not one workshop).
-        evidence.sort(key=lambda ev: (-(0.7 * ev.coverage + 0.3 * ev.fit), self._ids[ev.entry]))
-        return [
-            Candidate(
-                self._ids[ev.entry],
-                round(_confidence(ev), 1),
-                ev.phrasing,
-                round(ev.coverage, 3),
-                round(ev.fit, 3),
-            )
-            for ev in evidence
-        ]
-
-    def _shortlist(self, tokens: list[_QueryToken]) -> list[int]:
+    def _shortlist(self, tokens: list[QueryWord]) -> list[int]:
         """The entries with the most weighted hits, best first (ties: knowledge-base order)."""
         # Bulk step over the postings of the rarer terms; the common ones only when no rarer
         # term is known at all.
@@ -692,9 +734,7 @@ class Matcher:
         order = np.lexsort((touched, -rough[touched]))[:_SHORTLIST]
         return [int(entry) for entry in touched[order]]
 
-    def _evidence(
-        self, index: int, tokens: list[_QueryToken], total: float, unknown: float
-    ) -> _Evidence:
+    def _evidence(self, index: int, tokens: list[QueryWord], total: float) -> _Evidence:
         entry = self._entries[index]
         content_total = sum(t.weight for t in tokens if t.kind is not Kind.QUESTION)
         # What the entry as a whole explains of each word: other phrasings and keywords,
@@ -731,6 +771,7 @@ class Matcher:
                     if hit > hits[position]:
                         hits[position] = hit
         best_anchor = baseline
+        best_gains = elsewhere
         concept_best: dict[int, float] = {}
         recalls: list[tuple[float, int]] = []
         for number in sorted(hits_of):
@@ -749,6 +790,7 @@ class Matcher:
             context = (
                 min(1.0, content_hit / content_total / _CONCEPT_CONTEXT) if content_total else 1.0
             )
+            gains: list[float] = []
             for position, token in enumerate(tokens):
                 hit = hits[position]
                 if token.kind is Kind.QUESTION and hit:
@@ -757,9 +799,10 @@ class Matcher:
                         concept_best[position] = hit
                 recall_hit += token.weight * hit
                 gain = hit if hit > elsewhere[position] else elsewhere[position]
+                gains.append(gain)
                 anchored += token.weight * gain
             if anchored > best_anchor:
-                best_anchor = anchored
+                best_anchor, best_gains = anchored, gains
             recalls.append((recall_hit / total, number))
         # Fit (F-measure with the phrasing's precision) for the phrasings that explain the
         # most of the question; recall dominates it, so the others cannot win.
@@ -792,8 +835,9 @@ class Matcher:
             coverage=coverage,
             fit=best_fit,
             phrasing=best_text,
-            concept_missed=concept_missed / total,
-            unknown=unknown,
+            concept_missed=concept_missed,
+            gains=tuple(best_gains),
+            concepts=concept_best,
         )
 
 
@@ -876,14 +920,17 @@ def _build_entries(
     key = phrasing * term_count + term
     order = np.lexsort((-credit, key))
     key = key[order]
-    best = order[np.concatenate(([True], key[1:] != key[:-1]))]
+    # (a base whose phrasings are all stop words has no rows at all)
+    best = order[np.concatenate(([True], key[1:] != key[:-1]))[: len(key)]]
     phrasing, term, credit = phrasing[best], term[best], credit[best]
     # Rows by (entry, term), phrasings in order within (the rows are in phrasing order).
     entry = entry_of[phrasing]
     order = np.argsort(entry * term_count + term, kind="stable")
     phrasing, term, credit, entry = phrasing[order], term[order], credit[order], entry[order]
     pair_key = entry * term_count + term
-    starts = np.flatnonzero(np.concatenate(([True], pair_key[1:] != pair_key[:-1])))
+    starts = np.flatnonzero(
+        np.concatenate(([True], pair_key[1:] != pair_key[:-1]))[: len(pair_key)]
+    )
     # How much the entry's phrasings use each term: the sum of its credits (full credits
     # sum exactly in any order; a term with a partial credit is summed in phrasing order
     # below, as the union formula always was).
@@ -973,22 +1020,24 @@ def _f_beta(recall: float, precision: float) -> float:
     return (1 + beta2) * recall * precision / (beta2 * precision + recall)
 
 
-def _confidence(ev: _Evidence) -> float:
-    """Calibrated 0–100 confidence that the entry answers the question.
-
-    A logistic model over the evidence, fitted on labelled questions (answerable ones whose
-    best candidate is right vs. unanswerable or wrongly matched ones, the unanswerable
-    weighed up so both count alike): coverage speaks for the entry; the
-    share of words nobody knows and of question concepts the entry doesn't answer ("who"
-    where it only knows "when") speak against it.
-    """
-    z = (
-        _LOGIT_COVERAGE * ev.coverage
-        + _LOGIT_UNKNOWN * ev.unknown
-        + _LOGIT_CONCEPT_MISSED * ev.concept_missed
-        + _LOGIT_BIAS
-    )
-    return 100.0 / (1.0 + math.exp(-z))
+def _mark_context(text: str, words: list[QueryWord]) -> list[QueryWord]:
+    """Mark the words outside the question's own sentences, when the message asks in one
+    sentence and tells about itself in others ("I teach social studies. Who led…?")."""
+    folded = clean(text).casefold()
+    sentences = [(m.start(), m.end(), "?" in m.group()) for m in _SENTENCE.finditer(folded)]
+    if not any(asks for *_, asks in sentences) or all(asks for *_, asks in sentences):
+        return words
+    marked: list[QueryWord] = []
+    position = 0
+    for word in words:
+        at = folded.find(word.surface, position)
+        if at < 0:
+            at = position
+        else:
+            position = at
+        asks = next((a for start, end, a in sentences if start <= at < end), True)
+        marked.append(word if asks else replace(word, in_question=False))
+    return marked
 
 
 def _fold_surface(word: str, script: Script) -> str:

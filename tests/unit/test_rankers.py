@@ -1,0 +1,159 @@
+"""Each ranker alone: the lexical one's evidence and exact phrasings, the dense one's
+ordering, margins and large-base search, on the hashed encoder (no weights)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from responders import shipped
+from twinbot.knowledge import Entry, KnowledgeBase, Topic
+from twinbot.ranking.dense import (
+    DenseRanker,
+    HashedEncoder,
+    VectorStore,
+    build_dense_index,
+)
+from twinbot.ranking.lexical import LexicalRanker
+
+
+def _pets() -> KnowledgeBase:
+    entries = (
+        Entry(
+            "cats",
+            "pets",
+            {"en": ("What do cats eat?", "Which food do cats like?")},
+            {"en": "Fish."},
+            keywords={"en": ("dog food",)},
+        ),
+        Entry("dogs", "pets", {"en": ("How fast do dogs run?", "dog food")}, {"en": "Fast."}),
+        Entry("birds", "pets", {"en": ("Can parrots talk?",)}, {"en": "Some do."}),
+    )
+    return KnowledgeBase((Topic("pets", {"en": "Pets"}, ("cats", "dogs", "birds")),), entries)
+
+
+# --- lexical ---------------------------------------------------------------------------------
+
+
+def test_lexical_candidates_carry_their_evidence() -> None:
+    ranking = LexicalRanker(_pets()).rank("what do cats eat")
+    best = ranking.candidates[0]
+    assert best.entry_id == "cats"
+    assert best.evidence.coverage == pytest.approx(1.0)
+    assert best.evidence.unknown == 0.0
+    assert best.evidence.phrasing == "What do cats eat?"
+    assert ranking.detected == "en"
+
+
+def test_unknown_words_count_against_every_entry() -> None:
+    ranking = LexicalRanker(_pets()).rank("what do cats think about quantum chromodynamics")
+    assert "chromodynamics" in ranking.unknown_words
+    evidence = ranking.candidates[0].evidence
+    assert evidence.unknown > 0.3 and evidence.coverage < 0.7
+    assert evidence.unknown_in_question == evidence.unknown  # one sentence: all of it asks
+
+
+def test_words_outside_the_asking_sentence_are_marked() -> None:
+    ranking = LexicalRanker(_pets()).rank("I teach zoology. What do cats eat?")
+    context = {w.surface for w in ranking.words if not w.in_question}
+    assert "zoology" in context
+    evidence = ranking.candidates[0].evidence
+    assert evidence.unknown > 0 and evidence.unknown_in_question == 0
+
+
+def test_a_question_phrasing_beats_the_same_words_as_a_keyword() -> None:
+    # "dog food" is a question phrasing of "dogs" and a keyword of "cats".
+    assert LexicalRanker(_pets()).rank("Dog food?").verbatim == "dogs"
+
+
+def test_a_phrasing_two_entries_ask_is_nobodys() -> None:
+    entries = (
+        Entry("a", "t", {"en": ("What is it?",)}, {"en": "A."}),
+        Entry("b", "t", {"en": ("What is it?", "Tell me more")}, {"en": "B."}),
+    )
+    knowledge = KnowledgeBase((Topic("t", {"en": "T"}, ("a", "b")),), entries)
+    ranker = LexicalRanker(knowledge)
+    assert ranker.rank("what is it").verbatim is None
+    assert ranker.rank("tell me more").verbatim == "b"
+
+
+def test_evidence_for_an_entry_outside_the_shortlist() -> None:
+    ranker = LexicalRanker(_pets())
+    ranking = ranker.rank("what do cats eat")
+    birds = ranker.evidence(ranking, "birds")
+    assert birds.entry_id == "birds" and birds.evidence.coverage < 0.5
+    assert ranker.evidence(ranking, "cats") == ranking.candidates[0]
+
+
+# --- dense -----------------------------------------------------------------------------------
+
+
+def _dense(knowledge: KnowledgeBase, folder: Path | None = None) -> DenseRanker:
+    encoder = HashedEncoder()
+    return DenseRanker(build_dense_index(knowledge, VectorStore(encoder, folder)), encoder)
+
+
+def test_dense_ranks_by_the_closest_phrasing_with_margins() -> None:
+    ranking = _dense(_pets()).rank("Can parrots talk")
+    first, second = ranking.candidates[:2]
+    assert first.entry_id == "birds" and first.evidence.rank == 0
+    assert first.evidence.phrasing == "Can parrots talk?"
+    assert first.evidence.margin == pytest.approx(first.evidence.cosine - second.evidence.cosine)
+    assert second.evidence.margin == pytest.approx(second.evidence.cosine - first.evidence.cosine)
+    assert [c.score for c in ranking.candidates] == sorted(
+        (c.score for c in ranking.candidates), reverse=True
+    )
+
+
+def test_dense_evidence_and_answer_similarity_for_any_entry() -> None:
+    ranker = _dense(_pets())
+    ranking = ranker.rank("Can parrots talk")
+    cats = ranker.evidence(ranking, "cats")
+    assert -1.0 <= cats.cosine < ranking.candidates[0].evidence.cosine
+    assert -1.0 <= ranker.answer_similarity(ranking, "birds", "de") <= 1.0  # falls back to en
+
+
+def test_the_vector_store_embeds_only_new_texts(tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    class Counting(HashedEncoder):
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            calls.append(len(texts))
+            return super().encode(texts)
+
+    encoder = Counting()
+    store = VectorStore(encoder, tmp_path)
+    first = build_dense_index(_pets(), store)
+    store.save()
+    again = VectorStore(encoder, tmp_path)  # a restart: read from the file
+    second = build_dense_index(_pets(), again)
+    assert calls == [sum(calls)]  # one batch at first, nothing after the restart
+    assert np.array_equal(first.phrasings, second.phrasings)
+    changed = KnowledgeBase(
+        _pets().topics,
+        (*_pets().entries[:2], Entry("birds", "pets", {"en": ("Do owls sleep?",)}, {"en": "Yes."})),
+    )
+    build_dense_index(changed, again)
+    assert calls[1:] == [2]  # the new phrasing and the new answer
+
+
+def test_large_bases_search_centroids_first_and_find_the_same_entry() -> None:
+    topics = (Topic("t", {"en": "T"}, tuple(f"e{n}" for n in range(700))),)
+    entries = tuple(
+        Entry(
+            f"e{n}", "t", {"en": tuple(f"question {n} variant {k}" for k in range(10))}, {"en": "A"}
+        )
+        for n in range(700)
+    )
+    ranker = _dense(KnowledgeBase(topics, entries))
+    assert ranker._full is None  # 7,000 phrasings: the two-step search
+    assert ranker.rank("question 123 variant 4").candidates[0].entry_id == "e123"
+
+
+def test_dense_ranking_of_the_shipped_base_is_deterministic() -> None:
+    ranker = _dense(shipped())
+    first = ranker.rank("Wann war die Konferenz?")
+    again = ranker.rank("Wann war die Konferenz?")
+    assert first.candidates == again.candidates and first.cosines == again.cosines
