@@ -14,6 +14,7 @@ import pytest
 from bot_harness import GROUP, message, only, running_bot, user, wait_until
 from fake_bot_api import BOT, Call, FakeBotApi
 
+from responders import e5_responder
 from sample_knowledge import sample_knowledge
 from twinbot.bot.split import text_content, utf16_len
 from twinbot.knowledge import Entry, KnowledgeBase, Topic
@@ -380,3 +381,23 @@ async def test_a_vote_left_unfinished_by_a_crash_is_answered_again_and_counted_o
     [told] = api.calls_to("answerCallbackQuery")
     assert told.params["text"] == "You already rated this answer. Thanks!"
     assert [(v.entry_id, v.helpful) for v in votes] == [("conference-dates", True)]
+
+
+async def test_with_e5_small_talk_answers_thanks_but_not_a_bare_acknowledgement(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    # e5 puts "haha" near the greeting and "🙂" near the thanks (confidence ~75), though no
+    # word of theirs is in small talk: those stay acknowledgements; "ok danke" is thanks.
+    responder = e5_responder()
+    async with running_bot(api, responder.knowledge, tmp_path, responder=responder) as bot:
+        replies = {
+            text: only(await bot.process(message=message(text, lang="de")), "sendMessage")
+            for text in ("haha", "🙂", "ja", "ok danke")
+        }
+        logged = bot.storage.questions()
+    for text in ("haha", "🙂", "ja"):
+        assert (
+            replies[text].params["text"] == "👍 Sonst noch was? Frag einfach oder schick /topics."
+        )
+    assert replies["ok danke"].params["text"].startswith("Gern geschehen!")
+    assert [q.entry_id for q in logged] == ["thanks"]

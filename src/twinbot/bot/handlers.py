@@ -28,6 +28,7 @@ from twinbot.bot.feedback import RELAY_LIFETIME
 from twinbot.bot.render import Action, Kind, Screen
 from twinbot.bot.split import split_html, text_content, truncate_html
 from twinbot.bot.throttle import Verdict
+from twinbot.calibration import Match
 from twinbot.i18n import Translator, negotiate
 from twinbot.knowledge import DEFAULT_LANG, Lang
 
@@ -426,7 +427,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         name = update.effective_user.first_name if update.effective_user else ""
         await _send(message, render.start_screen(services.knowledge, tr, name))
         return
-    reply = services.responder.reply(question, hint)
+    reply, match = services.responder.explain(question, hint)
     _log.debug(
         "question: %s in %s (detected %s) -> %s (%.0f)",
         reply.outcome,
@@ -438,8 +439,10 @@ async def on_text(update: Update, context: BotContext) -> None:
     tr = services.catalogs.translator(reply.lang)
     knowledge = services.knowledge
     smalltalk = reply.matched and knowledge.is_smalltalk(reply.entry_id)
-    if not smalltalk and is_acknowledgement(question):
+    if is_acknowledgement(question) and not (smalltalk and _in_words(match)):
         # "ok", "lol", "👍": nothing was asked, so nothing is refused and nothing logged.
+        # Small talk still answers "danke" or "ok thanks" — but not when only the semantic
+        # ranker found it: e5 puts "haha" near the greeting and "🙂" near the thanks.
         await _send(message, Screen(render.acknowledgement(tr)))
         return
     private = not _in_group(message)
@@ -459,6 +462,11 @@ async def on_text(update: Update, context: BotContext) -> None:
     services.storage.queue_question(
         reply.lang, reply.outcome.value, reply.entry_id, question, suggested=suggested
     )
+
+
+def _in_words(match: Match) -> bool:
+    """Whether the lexical ranker found the top candidate in the question's words."""
+    return bool(match.candidates) and match.candidates[0].coverage > 0
 
 
 async def _relay_reply(message: Message, user_id: int, context: BotContext) -> bool:
