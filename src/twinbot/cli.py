@@ -116,6 +116,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_reload_options(run)
     run.add_argument("--verbose", action="store_true", help="debug logging for twinbot")
 
+    links = commands.add_parser(
+        "links",
+        help="deep links (and QR codes) that open an answer or a topic, for posters",
+        description=(
+            "One https://t.me/<bot>?start=<entry-id> per entry and ?start=topic-<id> per "
+            "topic, with the question it opens in each language. The bot's username comes "
+            "from --bot, else from Telegram (getMe) when TWINBOT_TOKEN is set."
+        ),
+    )
+    _add_knowledge_option(links)
+    links.add_argument("--bot", metavar="USERNAME", help="the bot's username, e.g. @twinbot")
+    links.add_argument(
+        "--format", choices=("text", "csv", "json"), default="text", help="output format"
+    )
+    links.add_argument(
+        "--qr", metavar="DIR", type=Path, help="also write a PNG and an SVG QR code per link"
+    )
+
     report = commands.add_parser(
         "report",
         help="the most frequent unanswered questions, or usage statistics, from the question log",
@@ -209,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "links":
+            return _links(args)
     except TwinbotError as exc:
         print(f"twinbot: {exc}", file=sys.stderr)
         return 1
@@ -430,14 +450,16 @@ def _report(args: argparse.Namespace) -> int:
         period = report.Period.last_days(args.days or report.DEFAULT_DAYS, now, zone)
     with Storage.open(settings.data_dir) as storage:
         logged = storage.questions_between(period.since, None, unanswered_only=not args.stats)
+        votes = storage.votes_between(period.since, None)
     if args.stats:
-        stats = report.stats(logged, period, zone)
+        smalltalk = _smalltalk_ids(settings.knowledge_dir)
+        stats = report.stats(logged, period, zone, smalltalk=smalltalk, votes=votes)
         if args.format == "json":
             print(report.as_json(stats))
         else:
             print(report.stats_csv(stats) if args.format == "csv" else report.stats_text(stats))
         return 0
-    listing = report.unanswered(logged, period, limit=args.limit)
+    listing = report.unanswered(logged, period, limit=args.limit, votes=votes)
     if args.format == "json":
         print(report.as_json(listing))
     else:
@@ -447,6 +469,63 @@ def _report(args: argparse.Namespace) -> int:
             else report.unanswered_text(listing)
         )
     return 0
+
+
+def _links(args: argparse.Namespace) -> int:
+    """Deep links per entry and topic (and QR codes); exit 1 without a bot username."""
+    from twinbot import links
+    from twinbot.config import load_settings
+    from twinbot.paths import bundled_knowledge_dir
+
+    settings = load_settings(knowledge_dir=args.knowledge)
+    if args.bot is not None:
+        username = links.normalize_username(args.bot)
+        if username is None:
+            print(
+                f"twinbot: --bot {args.bot!r} is not a Telegram username (5-32 letters, "
+                "digits and _, starting with a letter)",
+                file=sys.stderr,
+            )
+            return 2
+    elif settings.token is not None:
+        import asyncio
+
+        from twinbot.bot.identity import fetch_username
+
+        username = asyncio.run(fetch_username(settings))
+    else:
+        print(
+            "twinbot: the bot's username is missing — pass --bot USERNAME (as in "
+            "t.me/USERNAME), or set TWINBOT_TOKEN so twinbot can ask Telegram (getMe)",
+            file=sys.stderr,
+        )
+        return 1
+    knowledge = _load_or_report(settings.knowledge_dir or bundled_knowledge_dir())
+    if knowledge is None:
+        return 1
+    found, skipped = links.deep_links(knowledge, username)
+    for note in skipped:
+        print(f"twinbot: skipped {note}", file=sys.stderr)
+    if args.format == "json":
+        print(links.links_json(found))
+    elif args.format == "csv":
+        print(links.links_csv(found))
+    else:
+        print(links.links_text(found))
+    if args.qr is not None:
+        written = links.write_qr_codes(found, args.qr)
+        print(f"twinbot: wrote {len(written)} QR code files to {args.qr}", file=sys.stderr)
+    return 0
+
+
+def _smalltalk_ids(directory: Path | None) -> frozenset[str]:
+    """The small-talk entries of the bot's knowledge (counted apart in --stats); none if the
+    folder does not load."""
+    from twinbot.loader import load_knowledge
+    from twinbot.paths import bundled_knowledge_dir
+
+    knowledge = load_knowledge(directory or bundled_knowledge_dir()).knowledge
+    return frozenset(e.id for e in knowledge if knowledge.is_smalltalk(e.id))
 
 
 def _bot_knowledge(directory: Path) -> KnowledgeBase:

@@ -39,6 +39,9 @@ DEFAULT_SEND_RATE = 30.0
 #: Flood control: ten messages at once (a few quick button presses), then one every two seconds.
 DEFAULT_FLOOD_BURST = 10
 DEFAULT_FLOOD_PER_MINUTE = 30.0
+#: Questions, votes and unused language choices are deleted after about half a year: long
+#: enough to compare one exchange season with the next, short enough not to hoard.
+DEFAULT_RETENTION_DAYS = 180
 
 # BotFather tokens look like "123456789:AA…"; checking the shape catches pasted quotes, spaces
 # and swapped variables before the first request fails with an opaque 401/404.
@@ -84,6 +87,8 @@ class Settings:
     #: Flood control per user: messages at once, then messages per minute (0 burst: off).
     flood_burst: int = DEFAULT_FLOOD_BURST
     flood_per_minute: float = DEFAULT_FLOOD_PER_MINUTE
+    #: Days questions and feedback are kept (and language choices of users not seen).
+    retention_days: int = DEFAULT_RETENTION_DAYS
     #: Messages per second overall (`TWINBOT_SEND_RATE`); 0: no limit. The per-group limit
     #: (20 a minute) holds either way.
     send_rate: float = DEFAULT_SEND_RATE
@@ -178,6 +183,7 @@ def load_settings(
         verbose=verbose,
         flood_burst=_flood_burst(get("TWINBOT_FLOOD_BURST")),
         flood_per_minute=_flood_rate(get("TWINBOT_FLOOD_RATE")),
+        retention_days=_retention_days(get("TWINBOT_RETENTION_DAYS")),
         send_rate=_send_rate(get("TWINBOT_SEND_RATE")),
     )
 
@@ -234,6 +240,21 @@ def _flood_burst(value: str | None) -> int:
             "a user may send at once before flood control holds them back (0 turns it off)"
         )
     return burst
+
+
+def _retention_days(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_RETENTION_DAYS
+    try:
+        days = int(value)
+    except ValueError:
+        days = 0
+    if not 1 <= days <= 36600:
+        raise ConfigError(
+            f"TWINBOT_RETENTION_DAYS: {value!r} is not a whole number of days from 1 to 36600 — "
+            "how long questions, feedback and unused language choices are kept"
+        )
+    return days
 
 
 def _flood_rate(value: str | None) -> float:

@@ -4,11 +4,11 @@ The real Application (handlers, catalogs, state) runs unchanged; only its transp
 `Terminal` answers the Bot API methods the bot calls, in the Bot API's own JSON: `getUpdates`
 turns each typed line into an update (a message, a `/command`, or — when the line is the number
 of a button under the last message — a button press), and `sendMessage`, `editMessageText`,
-`answerCallbackQuery` and `answerInlineQuery` are printed: Telegram HTML as readable text,
-buttons as numbered `[1] label` lines. `getMe` and the start-up calls are answered locally, so
-no token is needed and nothing leaves the machine. Piped input is answered line by line and the
-chat ends at EOF, after the last reply. This module owns the terminal side only; it imports no
-Telegram types (the transport seam is `twinbot.bot.local`).
+`editMessageReplyMarkup`, `answerCallbackQuery` and `answerInlineQuery` are printed: Telegram
+HTML as readable text, buttons as numbered `[1] label` lines. `getMe` and the start-up calls
+are answered locally, so no token is needed and nothing leaves the machine. Piped input is
+answered line by line and the chat ends at EOF, after the last reply. This module owns the
+terminal side only; it imports no Telegram types (the transport seam is `twinbot.bot.local`).
 """
 
 from __future__ import annotations
@@ -126,6 +126,25 @@ class Terminal:
                 edited = self._message(params)
             edited["text"] = params.get("text", "")
             return self._show(params, edited)
+        if method == "editMessageReplyMarkup":
+            # After a vote: the buttons that stay under the answer are the ones to press.
+            message_id = params.get("message_id")
+            rated = self._messages.get(message_id) if isinstance(message_id, int) else None
+            if rated is None:
+                return True
+            self._buttons = []
+            markup = params.get("reply_markup")
+            rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+            lines = []
+            for row in rows:
+                for pressed in row:
+                    self._buttons.append(pressed)
+                    lines.append(f"  [{len(self._buttons)}] {pressed.get('text', '')}")
+            self._button_message = rated["message_id"] if self._buttons else None
+            rated["reply_markup"] = markup
+            if lines:
+                self._write("\n".join(lines) + "\n\n")
+            return rated
         if method == "answerCallbackQuery":
             if params.get("text"):
                 self._write(f"({params['text']})\n")

@@ -16,6 +16,12 @@ Lang = Literal["en", "de", "ru"]
 #: Every language twinbot speaks, in its fallback order (English is the last resort default).
 LANGS: tuple[Lang, ...] = ("en", "de", "ru")
 DEFAULT_LANG: Lang = "en"
+#: What a topic is for: questions people browse, or small talk (greetings, thanks) that is
+#: answered but kept out of menus, examples, inline results and the "most answered" list.
+TopicKind = Literal["faq", "smalltalk"]
+TOPIC_KINDS: tuple[TopicKind, ...] = ("faq", "smalltalk")
+#: An entry's optional button label is at most this long (phones show about 40 characters).
+MAX_BUTTON_LABEL = 40
 
 
 def is_lang(value: object) -> TypeGuard[Lang]:
@@ -49,12 +55,15 @@ class Entry:
     keywords: Mapping[Lang, tuple[str, ...]] = field(default_factory=dict)
     related: tuple[str, ...] = ()
     source: Source = Source("<memory>", 0)
+    #: Optional short button labels per language (at most `MAX_BUTTON_LABEL` characters).
+    label: Mapping[Lang, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Read-only views so a shared entry cannot be changed behind the matcher's back.
         object.__setattr__(self, "questions", _frozen(self.questions))
         object.__setattr__(self, "answer", _frozen(self.answer))
         object.__setattr__(self, "keywords", _frozen(self.keywords))
+        object.__setattr__(self, "label", _frozen(self.label))
 
     def __reduce__(self) -> tuple[object, ...]:
         # Read-only views don't pickle; rebuild them from plain dicts (the index cache).
@@ -68,6 +77,7 @@ class Entry:
                 dict(self.keywords),
                 self.related,
                 self.source,
+                dict(self.label),
             ),
         )
 
@@ -88,6 +98,10 @@ class Entry:
                 return phrasings[0]
         return self.id
 
+    def button_text(self, lang: Lang) -> str:
+        """The text of a button opening this entry: its short label in *lang*, else its title."""
+        return self.label.get(lang) or self.title(lang)
+
 
 @dataclass(frozen=True, slots=True)
 class Topic:
@@ -97,12 +111,18 @@ class Topic:
     title: Mapping[Lang, str]
     entry_ids: tuple[str, ...]
     source: Source = Source("<memory>", 0)
+    kind: TopicKind = "faq"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "title", _frozen(self.title))
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (Topic, (self.id, dict(self.title), self.entry_ids, self.source))
+        return (Topic, (self.id, dict(self.title), self.entry_ids, self.source, self.kind))
+
+    @property
+    def smalltalk(self) -> bool:
+        """True for greetings, thanks and the like: answered, never offered."""
+        return self.kind == "smalltalk"
 
     def title_in(self, lang: Lang) -> str:
         """The topic title in *lang*, else in the first language that has one, else the id."""
@@ -144,6 +164,22 @@ class KnowledgeBase:
     def topic(self, topic_id: str) -> Topic | None:
         """The topic with this id, or None."""
         return self._topic_by_id.get(topic_id)
+
+    @property
+    def browsable_topics(self) -> tuple[Topic, ...]:
+        """The topics menus, examples and the refusal offer: all but small talk."""
+        return tuple(topic for topic in self.topics if not topic.smalltalk)
+
+    @property
+    def browsable_entries(self) -> tuple[Entry, ...]:
+        """The entries of the browsable topics, in knowledge order."""
+        return tuple(entry for entry in self.entries if not self.is_smalltalk(entry.id))
+
+    def is_smalltalk(self, entry_id: str | None) -> bool:
+        """True when *entry_id* belongs to a small-talk topic."""
+        entry = self._by_id.get(entry_id or "")
+        topic = self._topic_by_id.get(entry.topic) if entry is not None else None
+        return topic is not None and topic.smalltalk
 
     def entries_of(self, topic_id: str) -> tuple[Entry, ...]:
         """The entries of a topic, in file order."""

@@ -24,7 +24,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -32,8 +32,19 @@ import yaml
 from yaml.events import AliasEvent, NodeEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from twinbot.errors import Problem, sort_problems
-from twinbot.knowledge import LANGS, Entry, KnowledgeBase, Lang, Source, Topic, is_lang
+from twinbot.errors import Problem, Severity, sort_problems
+from twinbot.knowledge import (
+    LANGS,
+    MAX_BUTTON_LABEL,
+    TOPIC_KINDS,
+    Entry,
+    KnowledgeBase,
+    Lang,
+    Source,
+    Topic,
+    TopicKind,
+    is_lang,
+)
 
 __all__ = [
     "DEFAULT_BUDGETS",
@@ -56,9 +67,11 @@ _Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
 )
 
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# "- id: x" or "id: x" at the start of a line: what a file that does not parse seems to define.
+_CLAIMED_ID = re.compile(r"^[ \t-]*id:[ \t]*[\"']?([a-z0-9]+(?:-[a-z0-9]+)*)[\"']?[ \t]*$", re.M)
 _TOP_KEYS = ("topic", "entries")
-_TOPIC_KEYS = ("id", "title")
-_ENTRY_KEYS = ("id", "questions", "answer", "keywords", "related")
+_TOPIC_KEYS = ("id", "title", "kind")
+_ENTRY_KEYS = ("id", "questions", "answer", "keywords", "related", "label")
 _LANG_LIST = "en, de and ru"
 
 _CORE = "tag:yaml.org,2002:"
@@ -119,6 +132,23 @@ class NodeSources:
 
     lines: Mapping[NodePath, Source] = field(default_factory=dict)
     reported: frozenset[NodePath] = frozenset()
+    #: ("entry", id, "answer", lang) -> (line, the scalar as written in the file), so a
+    #: problem inside a long answer can point at the line of the tag, not of "en: >-".
+    texts: Mapping[NodePath, tuple[int, str]] = field(default_factory=dict)
+
+    def line_of(self, path: NodePath, value: str, offset: int, token: str, default: Source) -> int:
+        """The file line of *token*, found at *offset* in the loaded *value* of *path*."""
+        found = self.texts.get(path)
+        if found is None or not token:
+            return self.find(path, default).line
+        line, raw = found
+        nth = value.count(token, 0, offset)
+        position = -1
+        for _ in range(nth + 1):
+            position = raw.find(token, position + 1)
+            if position < 0:  # folded across lines or escaped in quotes: the field's line
+                return self.find(path, default).line
+        return line + raw.count("\n", 0, position)
 
     def find(self, path: NodePath, default: Source) -> Source:
         """Where the field at *path* starts, else *default* (the entry's or topic's line)."""
@@ -324,6 +354,7 @@ class _RawTopic:
     source: Source
     title_line: Source | None = None
     title_reported: bool = False
+    kind: TopicKind = "faq"
 
 
 @dataclass(slots=True)
@@ -334,6 +365,9 @@ class _RawEntry:
     answer: dict[Lang, str] = field(default_factory=dict)
     keywords: dict[Lang, tuple[str, ...]] = field(default_factory=dict)
     related: tuple[str, ...] = ()
+    label: dict[Lang, str] = field(default_factory=dict)
+    # Answers as written: (line, raw text), relative to ("entry", id).
+    texts: dict[NodePath, tuple[int, str]] = field(default_factory=dict)
     # Field lines and reported fields, relative to ("entry", id).
     lines: dict[NodePath, Source] = field(default_factory=dict)
     reported: set[NodePath] = field(default_factory=set)
@@ -352,6 +386,11 @@ class _FileReader:
         self.problems: list[Problem] = []
         self.topic: _RawTopic | None = None
         self.entries: list[_RawEntry] = []
+        self._text = ""
+        #: When the file could not be read or parsed: the line of that problem, and the ids
+        #: it seems to define (so links into it are reported once, as not checked).
+        self.unread_line: int | None = None
+        self.unread_ids: tuple[str, ...] = ()
         self._bad_tags: set[int] = set()
         # (mapping node, key) pairs an unknown key already suggested ("questons" -> "questions"),
         # so the missing key is not reported a second time.
@@ -393,11 +432,19 @@ class _FileReader:
     def _read(self, path: Path) -> None:
         text = self._text_of(path)
         if text is None:
+            self.unread_line = self.problems[-1].line if self.problems else 1
             return
+        self._text = text
         if "*" in text and self._refuse_aliases(text):
+            # Not read at all: what links to its ids is told about this file, not "unknown".
+            self.unread_line = self.problems[-1].line
+            self.unread_ids = tuple(dict.fromkeys(_CLAIMED_ID.findall(text)))
             return
         root = self._compose(text)
         if root is None:
+            if self.problems:
+                self.unread_line = self.problems[-1].line
+                self.unread_ids = tuple(dict.fromkeys(_CLAIMED_ID.findall(text)))
             return
         self._check_tags(root)
         self._read_root(root)
@@ -559,6 +606,9 @@ class _FileReader:
         topic = _RawTopic(topic_id, {}, self.source(node))
         self.topic = topic
         label = f'topic "{topic_id}"' if topic_id else "topic"
+        kind = fields.get("kind")
+        if kind is not None:
+            topic.kind = self._read_kind(kind[1], label)
         title = fields.get("title")
         if title is None:
             if not self.meant(node, "title"):
@@ -571,6 +621,16 @@ class _FileReader:
         before = self.damage
         topic.title = self._text_map(title_node, label, "title")
         topic.title_reported = self.damage > before
+
+    def _read_kind(self, node: Node, label: str) -> TopicKind:
+        hint = 'write "kind: smalltalk" (or "faq", the default), or remove the line'
+        text = self.text(node, label, '"kind"', hint)
+        for kind in TOPIC_KINDS:
+            if text is not None and text.lower() == kind:
+                return kind
+        if text is not None:
+            self.error(node, f'{label}: unknown kind "{text}"', hint)
+        return "faq"
 
     # -- entries
 
@@ -593,6 +653,7 @@ class _FileReader:
             ("answer", self._read_answer),
             ("keywords", self._read_keywords),
             ("related", self._read_related),
+            ("label", self._read_label),
         ):
             pair = fields.get(name)
             if pair is None:
@@ -622,6 +683,26 @@ class _FileReader:
 
     def _read_answer(self, entry: _RawEntry, node: Node, label: str) -> None:
         entry.answer = self._text_map(node, label, "answer", entry)
+
+    def _read_label(self, entry: _RawEntry, node: Node, label: str) -> None:
+        labels: dict[Lang, str] = {}
+        for lang, _, value in self._languages(node, label, "label", "text", entry):
+            text = self.text(
+                value, label, f'"{lang}" label', f'write a short button text or remove "{lang}:"'
+            )
+            if text is None:
+                continue
+            text = " ".join(text.split())
+            if len(text) > MAX_BUTTON_LABEL:
+                message = (
+                    f'"{lang}" label is {len(text)} characters long, more than a button shows '
+                    f"({MAX_BUTTON_LABEL})"
+                )
+                hint = f"shorten it to at most {MAX_BUTTON_LABEL} characters"
+                self.error(value, _labelled(label, message), hint)
+                continue
+            labels[lang] = text
+        entry.label = labels
 
     def _read_related(self, entry: _RawEntry, node: Node, label: str) -> None:
         if self.tagged(node) or _is_empty(node):
@@ -767,6 +848,9 @@ class _FileReader:
             )
             if text is not None:
                 texts[lang] = text
+                if entry is not None and value.start_mark and value.end_mark:
+                    raw = self._text[value.start_mark.index : value.end_mark.index]
+                    entry.texts[(what, lang)] = (_line(value), raw)
         return texts
 
     def _list_map(
@@ -844,9 +928,19 @@ class _Assembler:
         self.reported: set[NodePath] = set()
         self._topic_at: dict[str, Source] = {}
         self._entry_at: dict[str, Source] = {}
+        self.texts: dict[NodePath, tuple[int, str]] = {}
+        # Problems of duplicate entry ids (kept open for a better hint), by the id.
+        self._duplicates: dict[str, list[int]] = {}
+        # Files that could not be read: their problem's line, and the ids they seem to define.
+        self._unread: dict[str, int] = {}
+        self._unread_ids: dict[str, str] = {}
 
     def add(self, reader: _FileReader) -> None:
         self.problems += reader.problems
+        if reader.unread_line is not None:
+            self._unread[reader.file] = reader.unread_line
+            for claimed in reader.unread_ids:
+                self._unread_ids.setdefault(claimed, reader.file)
         topic = reader.topic
         topic_id = topic.id if topic is not None else None
         if topic is not None and topic_id is not None:
@@ -862,6 +956,7 @@ class _Assembler:
             if raw.id in self._entry_at:
                 message = f'duplicate entry id "{raw.id}" (also in {self._entry_at[raw.id]})'
                 hint = "give each entry its own id"
+                self._duplicates.setdefault(raw.id, []).append(len(self.problems))
                 self.problems.append(Problem(raw.source.file, raw.source.line, message, hint))
                 continue
             self._entry_at[raw.id] = raw.source
@@ -875,20 +970,70 @@ class _Assembler:
                     keywords=raw.keywords,
                     related=raw.related,
                     source=raw.source,
+                    label=raw.label,
                 )
             )
             for path, source in raw.lines.items():
                 self.lines[("entry", raw.id, *path)] = source
+            for path, written in raw.texts.items():
+                self.texts[("entry", raw.id, *path)] = written
             self.reported.update(("entry", raw.id, *path) for path in raw.reported)
         if topic is not None and topic.id is not None:
-            self.topics.append(Topic(topic.id, topic.title, tuple(entry_ids), topic.source))
+            self.topics.append(
+                Topic(topic.id, topic.title, tuple(entry_ids), topic.source, topic.kind)
+            )
             if topic.title_line is not None:
                 self.lines[("topic", topic.id, "title")] = topic.title_line
             if topic.title_reported:
                 self.reported.add(("topic", topic.id, "title"))
 
+    def _explain_links(self) -> None:
+        """One root cause, one problem: links that fail only because of another problem.
+
+        A link into a file that could not be read is not "missing": one note on that file
+        says its links were not checked. A link to an id that does not exist, when that id
+        looks like a duplicated one ("a-two" next to two "a-one"), most likely means a copied
+        entry kept its old id: the duplicate's problem says so, instead of a "did you mean"
+        that points at the wrong entry.
+        """
+        known = {entry.id for entry in self.entries}
+        into: dict[str, list[Source]] = {}
+        for entry in self.entries:
+            for index, target in enumerate(entry.related):
+                path: NodePath = ("entry", entry.id, "related", index)
+                if target in known or target == entry.id:
+                    continue
+                at = self.lines.get(path, entry.source)
+                unread = self._unread_ids.get(target)
+                if unread is not None:
+                    into.setdefault(unread, []).append(at)
+                    self.reported.add(path)
+                    continue
+                close = difflib.get_close_matches(target, sorted(known), n=1)
+                if close and close[0] in self._duplicates:
+                    for number in self._duplicates[close[0]]:
+                        dup = self.problems[number]
+                        hint = f'give each entry its own id — maybe "{target}", which {at} links to'
+                        self.problems[number] = replace(dup, hint=hint)
+                    self.reported.add(path)
+        for file, links in into.items():
+            count = len(links)
+            where = ", ".join(str(s) for s in sorted(set(links), key=lambda s: (s.file, s.line)))
+            message = (
+                f"{count} related link{'s' if count != 1 else ''} into this file "
+                f"({where}) not checked: the file could not be read"
+            )
+            hint = "fix the error in this file; its links are checked again then"
+            line = self._unread[file]
+            self.problems.append(Problem(file, line, message, hint, Severity.WARNING))
+
     def result(self, files: tuple[str, ...]) -> LoadResult:
-        sources = NodeSources(MappingProxyType(dict(self.lines)), frozenset(self.reported))
+        self._explain_links()
+        sources = NodeSources(
+            MappingProxyType(dict(self.lines)),
+            frozenset(self.reported),
+            MappingProxyType(dict(self.texts)),
+        )
         knowledge = KnowledgeBase(tuple(self.topics), tuple(self.entries))
         return LoadResult(knowledge, tuple(sort_problems(self.problems)), files, sources)
 

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, TypeVar
 
 from twinbot.knowledge import LANGS, Lang
-from twinbot.storage import OUTCOMES, LoggedQuestion
+from twinbot.storage import OUTCOMES, LoggedQuestion, Vote
 from twinbot.textnorm import fold
 
 #: How many periods' worth of questions `/unanswered` and `twinbot report` list by default.
@@ -43,6 +43,9 @@ UNANSWERED_COLUMNS = (
     "top_suggestion",
     "first_seen",
     "last_seen",
+    # Appended with "Helpful?" votes: rows for answers rated 👎 carry the entry that was given.
+    "not_helpful",
+    "entry_given",
 )
 STATS_COLUMNS = ("day", "lang", "outcome", "entry", "count")
 
@@ -129,14 +132,42 @@ class UnansweredQuestion:
 
 
 @dataclass(frozen=True, slots=True)
+class NotHelpful:
+    """An entry whose answer was rated 👎, with the questions it was given for."""
+
+    entry_id: str
+    count: int
+    #: The questions (most recent first, each once) when the bot still knew them.
+    questions: tuple[str, ...]
+    languages: tuple[tuple[Lang, int], ...]
+    first_seen: datetime
+    last_seen: datetime
+
+    def count_in(self, lang: Lang) -> int:
+        return dict(self.languages).get(lang, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entry": self.entry_id,
+            "count": self.count,
+            "questions": list(self.questions),
+            "languages": {lang: count for lang, count in self.languages},
+            "first_seen": self.first_seen.isoformat(timespec="seconds"),
+            "last_seen": self.last_seen.isoformat(timespec="seconds"),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class UnansweredReport:
-    """The most frequent unanswered questions of a period."""
+    """The most frequent unanswered questions of a period, and the answers rated 👎."""
 
     period: Period
     questions: tuple[UnansweredQuestion, ...]
     #: All unanswered questions in the period, and how many different ones, before the limit.
     total: int
     distinct: int
+    #: Entries whose answers were rated "not helpful", most often first.
+    not_helpful: tuple[NotHelpful, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -144,13 +175,19 @@ class UnansweredReport:
             "total": self.total,
             "distinct": self.distinct,
             "questions": [q.to_json() for q in self.questions],
+            "not_helpful": [n.to_json() for n in self.not_helpful],
         }
 
 
 def unanswered(
-    logged: Iterable[LoggedQuestion], period: Period, *, limit: int = DEFAULT_LIMIT
+    logged: Iterable[LoggedQuestion],
+    period: Period,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    votes: Iterable[Vote] = (),
 ) -> UnansweredReport:
-    """Group the not found and suggestion-only questions by folded text, most frequent first."""
+    """Group the not found and suggestion-only questions by folded text, most frequent first;
+    with *votes*, the entries rated 👎 too."""
     groups: dict[str, list[LoggedQuestion]] = defaultdict(list)
     total = 0
     for question in logged:
@@ -161,7 +198,40 @@ def unanswered(
         groups[key].append(question)
     summaries = [_summarize(key, rows) for key, rows in groups.items()]
     summaries.sort(key=lambda q: (-q.count, -q.last_seen.timestamp(), q.normalized))
-    return UnansweredReport(period, tuple(summaries[: max(limit, 0)]), total, len(summaries))
+    rated = not_helpful(votes, limit=limit)
+    return UnansweredReport(period, tuple(summaries[: max(limit, 0)]), total, len(summaries), rated)
+
+
+#: How many of the questions behind a 👎 entry a report shows.
+NOT_HELPFUL_QUESTIONS = 3
+
+
+def not_helpful(votes: Iterable[Vote], *, limit: int = DEFAULT_LIMIT) -> tuple[NotHelpful, ...]:
+    """The entries rated 👎, most often first, each with the latest questions behind them."""
+    by_entry: dict[str, list[Vote]] = defaultdict(list)
+    for vote in votes:
+        if not vote.helpful:
+            by_entry[vote.entry_id].append(vote)
+    rated = []
+    for entry_id, rows in by_entry.items():
+        rows.sort(key=lambda v: v.ts)
+        questions: list[str] = []
+        for vote in reversed(rows):
+            if vote.question and vote.question not in questions:
+                questions.append(vote.question)
+        languages = Counter(v.lang for v in rows)
+        rated.append(
+            NotHelpful(
+                entry_id,
+                len(rows),
+                tuple(questions[:NOT_HELPFUL_QUESTIONS]),
+                tuple(sorted(languages.items(), key=lambda item: (-item[1], item[0]))),
+                rows[0].ts,
+                rows[-1].ts,
+            )
+        )
+    rated.sort(key=lambda n: (-n.count, -n.last_seen.timestamp(), n.entry_id))
+    return tuple(rated[: max(limit, 0)])
 
 
 def _summarize(key: str, rows: list[LoggedQuestion]) -> UnansweredQuestion:
@@ -205,10 +275,15 @@ class Stats:
     outcomes: tuple[tuple[str, int], ...]
     languages: tuple[tuple[Lang, int], ...]
     days: tuple[DayStats, ...]
-    #: The most answered entries, most frequent first.
+    #: The most answered entries, most frequent first (small talk not among them).
     top_entries: tuple[tuple[str, int], ...]
     #: (day, lang, outcome, entry or "", count): everything above, for spreadsheets.
     rows: tuple[tuple[date, Lang, str, str, int], ...]
+    #: Answers given by small-talk entries (greetings, thanks), counted apart.
+    smalltalk: int = 0
+    #: "Helpful?" votes in the period: 👍 and 👎.
+    helpful: int = 0
+    not_helpful: int = 0
 
     def share(self, outcome: str) -> float:
         """The fraction (0..1) of questions with *outcome*; 0 when there were none."""
@@ -233,13 +308,25 @@ class Stats:
                 for day in self.days
             ],
             "top_entries": [{"entry": e, "count": n} for e, n in self.top_entries],
+            "smalltalk": self.smalltalk,
+            "votes": {"helpful": self.helpful, "not_helpful": self.not_helpful},
         }
 
 
 def stats(
-    logged: Iterable[LoggedQuestion], period: Period, zone: tzinfo, *, top: int = TOP_ENTRIES
+    logged: Iterable[LoggedQuestion],
+    period: Period,
+    zone: tzinfo,
+    *,
+    top: int = TOP_ENTRIES,
+    smalltalk: frozenset[str] = frozenset(),
+    votes: Iterable[Vote] = (),
 ) -> Stats:
-    """Counts per day and language, outcome shares, and the most answered entries."""
+    """Counts per day and language, outcome shares, and the most answered entries.
+
+    Entries in *smalltalk* (greetings, thanks) are counted apart, not as "most answered".
+    """
+    rated = list(votes)
     cells: Counter[tuple[date, Lang, str, str]] = Counter()
     for question in logged:
         day = question.ts.astimezone(zone).date()
@@ -248,11 +335,14 @@ def stats(
     outcomes: Counter[str] = Counter()
     languages: Counter[Lang] = Counter()
     entries: Counter[str] = Counter()
+    chatter = 0
     per_day: dict[date, tuple[Counter[Lang], Counter[str]]] = {}
     for (day, lang, outcome, entry), count in cells.items():
         outcomes[outcome] += count
         languages[lang] += count
-        if entry:
+        if entry in smalltalk:
+            chatter += count
+        elif entry:
             entries[entry] += count
         by_lang, by_outcome = per_day.setdefault(day, (Counter(), Counter()))
         by_lang[lang] += count
@@ -277,6 +367,9 @@ def stats(
             (day, lang, outcome, entry, count)
             for (day, lang, outcome, entry), count in sorted(cells.items())
         ),
+        smalltalk=chatter,
+        helpful=sum(1 for vote in rated if vote.helpful),
+        not_helpful=sum(1 for vote in rated if not vote.helpful),
     )
 
 
@@ -310,6 +403,12 @@ def unanswered_text(report: UnansweredReport) -> str:
         lines.append(
             f"     {langs}; {'; '.join(outcome)}; last {q.last_seen.strftime('%Y-%m-%d %H:%M')}"
         )
+    if report.not_helpful:
+        lines += ["", f"Answers rated not helpful {_period_text(report.period)}:"]
+        for number, n in enumerate(report.not_helpful, 1):
+            langs = ", ".join(f"{lang} {c}" for lang, c in n.languages)
+            lines.append(f"{number:3}. {n.count}x  {n.entry_id}  ({langs})")
+            lines += [f"     asked: {question}" for question in n.questions]
     return "\n".join(lines)
 
 
@@ -332,6 +431,26 @@ def unanswered_csv(report: UnansweredReport) -> str:
                 q.top_suggestion or "",
                 q.first_seen.isoformat(timespec="seconds"),
                 q.last_seen.isoformat(timespec="seconds"),
+                0,
+                "",
+            ]
+        )
+    for n in report.not_helpful:
+        writer.writerow(
+            [
+                n.questions[0] if n.questions else "",
+                "",
+                n.count,
+                0,
+                0,
+                n.count_in("de"),
+                n.count_in("ru"),
+                n.count_in("en"),
+                "",
+                n.first_seen.isoformat(timespec="seconds"),
+                n.last_seen.isoformat(timespec="seconds"),
+                n.count,
+                n.entry_id,
             ]
         )
     return buffer.getvalue().rstrip("\n")
@@ -354,6 +473,10 @@ def stats_text(report: Stats) -> str:
     if report.top_entries:
         lines += ["", "Most answered entries:"]
         lines += [f"  {n:5}  {entry}" for entry, n in report.top_entries]
+    if report.smalltalk:
+        lines += ["", f"Small talk (greetings, thanks) answered: {report.smalltalk}"]
+    if report.helpful or report.not_helpful:
+        lines += ["", f"Helpful? 👍 {report.helpful}  👎 {report.not_helpful}"]
     return "\n".join(lines)
 
 

@@ -166,7 +166,8 @@ class Responder:
     def not_found(self, lang: Lang) -> Reply:
         """The localized fallback naming what the bot knows about."""
         tr = self.catalogs.translator(lang)
-        topics = ", ".join(html.escape(t.title_in(lang)) for t in self.knowledge.topics)
+        # Small talk is answered but never offered as something the bot knows about.
+        topics = ", ".join(html.escape(t.title_in(lang)) for t in self.knowledge.browsable_topics)
         text = tr.gettext(
             "Sorry, I don't know the answer to that. I can tell you about: {topics}. "
             "Send /topics to browse everything I know."

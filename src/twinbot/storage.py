@@ -1,4 +1,4 @@
-"""The bot's state in SQLite: users' language choices, the log of questions, the inbox.
+"""The bot's state in SQLite: language choices, the question log, votes, relays, the inbox.
 
 One database file, `twinbot.sqlite3` in the data directory, in WAL mode so a backup
 (`sqlite3 twinbot.sqlite3 ".backup copy.sqlite3"`) or a report can read while the bot writes.
@@ -8,8 +8,11 @@ preferences and a question log, bought with one fsync per checkpoint instead of 
 
 Privacy by construction: a Telegram user id is kept only in `user_languages` (it is the key of
 the choice); the question log never stores user ids or names, and keeps the question's text only
-when the bot could not answer it, so organisers can fill the gap. The inbox holds an update as
-Telegram sent it only until it is answered (or, set aside, for organisers to look at).
+when the bot could not answer it, so organisers can fill the gap. Votes are keyed by a salted
+hash, never an id; a relay (a user's /feedback message copied to the admins) keeps the user's
+chat for a month so a reply finds its way back. The inbox holds an update as Telegram sent it
+only until it is answered (or, set aside, for organisers to look at, until retention deletes
+it). `purge` deletes what is older than the retention period.
 
 The schema version lives in `PRAGMA user_version`; `_MIGRATIONS[n]` brings version n to n+1.
 Calls are short synchronous statements behind a lock; async callers run them with
@@ -24,15 +27,18 @@ committed row. Nothing here knows Telegram.
 from __future__ import annotations
 
 import contextvars
+import hashlib
+import hmac
 import logging
 import os
+import secrets
 import sqlite3
 import stat
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +99,67 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX inbox_state ON inbox (state, update_id);
     """,
+    # 3 -> 4: "Helpful?" votes (no user ids: a salted hash per voter and answer message stops
+    # double votes), the links between a user's message to the organisers and the copies the
+    # admins got (so a reply finds its way back; they expire), and when a user with a saved
+    # language was last seen (for retention).
+    """
+    CREATE TABLE secrets (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE feedback (
+        id       INTEGER PRIMARY KEY,
+        ts       TEXT NOT NULL,
+        lang     TEXT NOT NULL CHECK (lang IN ('en', 'de', 'ru')),
+        entry_id TEXT NOT NULL,
+        helpful  INTEGER NOT NULL CHECK (helpful IN (0, 1)),
+        voter    TEXT NOT NULL UNIQUE,
+        question TEXT CHECK (question IS NULL OR helpful = 0)
+    );
+    CREATE INDEX feedback_ts ON feedback (ts);
+    CREATE TABLE relays (
+        admin_chat    INTEGER NOT NULL,
+        admin_message INTEGER NOT NULL,
+        user_chat     INTEGER NOT NULL,
+        lang          TEXT NOT NULL CHECK (lang IN ('en', 'de', 'ru')),
+        ts            TEXT NOT NULL,
+        PRIMARY KEY (admin_chat, admin_message)
+    );
+    CREATE INDEX relays_ts ON relays (ts);
+    ALTER TABLE user_languages ADD COLUMN seen TEXT;
+    -- Choices made before this version count as seen now: retention starts from here.
+    UPDATE user_languages SET seen = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now');
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """One "Helpful?" answer: the entry it was about, and the question when it was 👎."""
+
+    ts: datetime
+    lang: Lang
+    entry_id: str
+    helpful: bool
+    question: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    """How many rows one retention pass deleted."""
+
+    questions: int = 0
+    feedback: int = 0
+    relays: int = 0
+    languages: int = 0
+    #: Set-aside inbox updates (they keep the sender's id, name and text).
+    inbox: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.questions + self.feedback + self.relays + self.languages + self.inbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +209,9 @@ class Storage:
         self.path = path
         self._lock = threading.Lock()
         self._languages: dict[int, Lang | None] = {}
+        # The day each user was last noted as seen by this process, and cached secrets.
+        self._seen: dict[int, date] = {}
+        self._secrets: dict[str, str] = {}
         # Questions waiting for the background writer, and how many it is writing right now.
         self._queue_changed = threading.Condition()
         self._queued: list[_QuestionRow] = []
@@ -278,11 +346,168 @@ class Storage:
             raise ValueError(f"unknown language {lang!r}")
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO user_languages (user_id, lang) VALUES (?, ?) "
-                "ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang",
-                (user_id, lang),
+                "INSERT INTO user_languages (user_id, lang, seen) VALUES (?, ?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang, seen = excluded.seen",
+                (user_id, lang, _timestamp(datetime.now(UTC))),
             )
         self._languages[user_id] = lang
+        self._seen[user_id] = datetime.now(UTC).date()
+
+    def seen_due(self, user_id: int) -> bool:
+        """True when `seen` would write: a user with a saved choice, not yet noted today."""
+        return (
+            self._languages.get(user_id) is not None
+            and self._seen.get(user_id) != datetime.now(UTC).date()
+        )
+
+    def seen(self, user_id: int, now: datetime | None = None) -> None:
+        """Note that *user_id* wrote today, so retention keeps their language choice.
+
+        Writes at most once per user and day (and only for users with a saved choice).
+        """
+        now = now or datetime.now(UTC)
+        if self._seen.get(user_id) == now.date():
+            return
+        self._seen[user_id] = now.date()
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE user_languages SET seen = ? WHERE user_id = ?", (_timestamp(now), user_id)
+            )
+
+    # -- feedback
+
+    def voter_key(self, user_id: int, chat_id: int, message_id: int) -> str:
+        """A salted hash standing for one user's vote on one answer message.
+
+        The salt is random per database and never leaves it, so the key cannot be turned
+        back into a user id without the database, and it changes with every answer message.
+        """
+        salt = self._secret("voter-salt")
+        data = f"{user_id}:{chat_id}:{message_id}".encode()
+        return hmac.new(salt.encode(), data, hashlib.sha256).hexdigest()
+
+    def record_vote(
+        self,
+        voter: str,
+        lang: Lang,
+        entry_id: str,
+        helpful: bool,
+        question: str | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> bool:
+        """Store one vote; False (and nothing stored) when *voter* already voted."""
+        text = None if helpful or not question else question.strip()[:MAX_LOGGED_TEXT]
+        when = _timestamp(now or datetime.now(UTC))
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO feedback (ts, lang, entry_id, helpful, voter, question) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (voter) DO NOTHING",
+                (when, lang, entry_id, int(helpful), voter, text),
+            )
+            return cursor.rowcount == 1
+
+    def votes_between(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[Vote]:
+        """The votes from *since* (inclusive) to *until* (exclusive), oldest first."""
+        clauses, values = _period_clauses(since, until)
+        with self._lock, self._reading():
+            rows = self._db.execute(
+                f"SELECT ts, lang, entry_id, helpful, question FROM feedback {clauses} "
+                "ORDER BY ts, id",
+                values,
+            ).fetchall()
+        return [
+            Vote(datetime.fromisoformat(ts), lang, entry, bool(helpful), question)
+            for ts, lang, entry, helpful, question in rows
+            if is_lang(lang)
+        ]
+
+    # -- messages to the organisers
+
+    def add_relay(
+        self,
+        admin_chat: int,
+        admin_message: int,
+        user_chat: int,
+        lang: Lang,
+        *,
+        now: datetime | None = None,
+    ) -> None:
+        """Remember that the admin's copy *admin_message* came from *user_chat*."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO relays (admin_chat, admin_message, user_chat, lang, ts) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (admin_chat, admin_message, user_chat, lang, _timestamp(now or datetime.now(UTC))),
+            )
+
+    def relay_of(
+        self,
+        admin_chat: int,
+        admin_message: int,
+        *,
+        max_age: timedelta,
+        now: datetime | None = None,
+    ) -> tuple[int, Lang] | None:
+        """The user chat and language behind an admin's copy, unless older than *max_age*."""
+        oldest = _timestamp((now or datetime.now(UTC)) - max_age)
+        with self._lock, self._reading():
+            row = self._db.execute(
+                "SELECT user_chat, lang FROM relays "
+                "WHERE admin_chat = ? AND admin_message = ? AND ts >= ?",
+                (admin_chat, admin_message, oldest),
+            ).fetchone()
+        if row is None or not is_lang(row[1]):
+            return None
+        return int(row[0]), row[1]
+
+    # -- retention
+
+    def purge(
+        self, *, keep: timedelta, keep_relays: timedelta, now: datetime | None = None
+    ) -> Purged:
+        """Delete questions, votes and set-aside inbox updates older than *keep*, relays older
+        than *keep_relays*, and the language choices of users not seen for *keep*."""
+        now = now or datetime.now(UTC)
+        cutoff = _timestamp(now - keep)
+        relay_cutoff = _timestamp(now - keep_relays)
+        self._wait_for_queue()
+        with self._transaction() as db:
+            questions = db.execute("DELETE FROM questions WHERE ts < ?", (cutoff,)).rowcount
+            feedback = db.execute("DELETE FROM feedback WHERE ts < ?", (cutoff,)).rowcount
+            relays = db.execute("DELETE FROM relays WHERE ts < ?", (relay_cutoff,)).rowcount
+            # Done rows are pruned after a day anyway; unfinished ones are still to be answered.
+            inbox = db.execute(
+                "DELETE FROM inbox WHERE state = 'set_aside' AND received < ?", (cutoff,)
+            ).rowcount
+            gone = [
+                int(row[0])
+                for row in db.execute(
+                    "SELECT user_id FROM user_languages WHERE seen IS NULL OR seen < ?", (cutoff,)
+                )
+            ]
+            db.executemany("DELETE FROM user_languages WHERE user_id = ?", [(u,) for u in gone])
+        for user_id in gone:
+            self._languages.pop(user_id, None)
+            self._seen.pop(user_id, None)
+        return Purged(questions, feedback, relays, len(gone), inbox)
+
+    def _secret(self, name: str) -> str:
+        cached = self._secrets.get(name)
+        if cached is not None:
+            return cached
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                (name, secrets.token_hex(32)),
+            )
+            value = str(
+                db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()[0]
+            )
+        self._secrets[name] = value
+        return value
 
     def log_question(
         self,
@@ -383,21 +608,13 @@ class Storage:
         unanswered_only: bool = False,
     ) -> list[LoggedQuestion]:
         """The questions asked from *since* (inclusive) to *until* (exclusive), oldest first."""
-        clauses: list[str] = []
-        values: list[str] = []
-        if since is not None:
-            clauses.append("ts >= ?")
-            values.append(_timestamp(since))
-        if until is not None:
-            clauses.append("ts < ?")
-            values.append(_timestamp(until))
-        if unanswered_only:
-            clauses.append("outcome != 'answer'")
-        where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+        where, values = _period_clauses(
+            since, until, ["outcome != 'answer'"] if unanswered_only else []
+        )
         self._wait_for_queue()
         with self._lock, self._reading():
             rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM questions {where}ORDER BY ts, id", values
+                f"SELECT {_COLUMNS} FROM questions {where} ORDER BY ts, id", values
             ).fetchall()
         return [_logged(row) for row in rows if is_lang(row[2])]
 
@@ -560,6 +777,21 @@ def _question_row(
     kept = None if outcome == "answer" else text.strip()[:MAX_LOGGED_TEXT]
     offered = suggested if outcome == "suggestions" else None
     return (_timestamp(now), lang, outcome, entry_id, kept, offered)
+
+
+def _period_clauses(
+    since: datetime | None, until: datetime | None, extra: list[str] | None = None
+) -> tuple[str, list[str]]:
+    """A WHERE clause (or "") for `ts` in [since, until), plus its values."""
+    clauses = list(extra or [])
+    values: list[str] = []
+    if since is not None:
+        clauses.append("ts >= ?")
+        values.append(_timestamp(since))
+    if until is not None:
+        clauses.append("ts < ?")
+        values.append(_timestamp(until))
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), values
 
 
 def _timestamp(when: datetime) -> str:

@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 
 from twinbot.errors import KnowledgeError, Problem, Severity, sort_problems
 from twinbot.knowledge import LANGS, Entry, KnowledgeBase, Lang
-from twinbot.loader import NodeSources, load_knowledge
+from twinbot.loader import NodePath, NodeSources, load_knowledge
 from twinbot.textnorm import fold
 
 __all__ = [
@@ -165,12 +165,18 @@ def _check_entry(entry: Entry, knowledge: KnowledgeBase, where: NodeSources) -> 
                 yield Problem(at.file, at.line, message, hint, _WARNING)
 
     for lang, text in entry.answer.items():
-        at = where.find(("entry", entry.id, "answer", lang), entry.source)
-        for what, hint in _html_problems(text):
-            yield Problem(at.file, at.line, f'{label}: "{lang}" answer: {what}', hint)
+        answer: NodePath = ("entry", entry.id, "answer", lang)
+        at = where.find(answer, entry.source)
+        for what, hint, offset, token in _html_problems_at(text):
+            # The line of the tag itself, not of the "en: >-" above a long answer.
+            line = where.line_of(answer, text, offset, token, entry.source)
+            yield Problem(at.file, line, f'{label}: "{lang}" answer: {what}', hint)
 
     for index, related in enumerate(entry.related):
-        at = where.find(("entry", entry.id, "related", index), entry.source)
+        link: NodePath = ("entry", entry.id, "related", index)
+        if link in where.reported:
+            continue  # explained by another problem (a file not read, a duplicate id)
+        at = where.find(link, entry.source)
         if related == entry.id:
             message = f"{label}: related lists the entry itself"
             yield Problem(at.file, at.line, message, f'remove "{related}" from "related:"')
@@ -409,10 +415,22 @@ def check_answer_html(text: str) -> list[str]:
 
 
 def _html_problems(text: str) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+    return list(dict.fromkeys((what, hint) for what, hint, _, _ in _html_problems_at(text)))
+
+
+def _html_problems_at(text: str) -> list[tuple[str, str, int, str]]:
+    """(what, hint, offset, token): each problem with where it is in *text* and the text
+    found there (a tag, an entity), so the caller can find its line in the file."""
+    problems: list[tuple[str, str, int, str]] = []
     visible: list[str] = []
     stack: list[str] = []
+    # Where each tag on the stack was opened, and its text: "never closed" points there.
+    opened: list[tuple[int, str]] = []
     position = 0
+
+    def add(found: Iterable[tuple[str, str]], offset: int, token: str) -> None:
+        problems.extend((what, hint, offset, token) for what, hint in found)
+
     for special in _SPECIAL.finditer(text):
         start = special.start()
         if start < position:
@@ -421,44 +439,56 @@ def _html_problems(text: str) -> list[tuple[str, str]]:
         if special.group() == "&":
             entity = _ENTITY.match(text, start)
             if entity is None:
-                problems.append(('unescaped "&"', 'write "&amp;" for a literal "&"'))
+                add([('unescaped "&"', 'write "&amp;" for a literal "&"')], start, "&")
                 visible.append("&")
                 position = start + 1
             else:
                 decoded, problem = _decode_entity(entity)
                 if problem:
-                    problems.append(problem)
+                    add([problem], start, entity.group())
                 visible.append(decoded)
                 position = entity.end()
             continue
         tag = _TAG.match(text, start)
         if tag is None:
             hint = 'write "&lt;" for a literal "<", or finish the tag with ">"'
-            problems.append(('"<" that does not start a tag', hint))
+            add([('"<" that does not start a tag', hint)], start, "<")
             visible.append("<")
             position = start + 1
             continue
         position = tag.end()
+        raw = tag.group()
         closing, name, attributes = tag.group(1) == "/", tag.group(2).lower(), tag.group(3)
         if name not in _SUPPORTED_TAGS:
             hint = _INSTEAD.get(name, f"Telegram supports only {_TAG_LIST}")
-            problems.append((f"unsupported tag <{name}>", hint))
+            add([(f"unsupported tag <{name}>", hint)], start, raw)
             continue
         if closing:
-            problems += _close(stack, name, attributes)
+            index = len(stack) - 1 - stack[::-1].index(name) if name in stack else None
+            add(_close(stack, name, attributes), start, raw)
+            if index is not None:
+                del opened[index]
         else:
-            problems += _open(stack, name, attributes)
+            depth = len(stack)
+            add(_open(stack, name, attributes), start, raw)
+            if len(stack) > depth:
+                opened.append((start, raw))
     visible.append(text[position:])
-    for name in reversed(stack):
-        problems.append((f"<{name}> is never closed", f"add </{name}> where it should end"))
+    for name, (offset, raw) in zip(reversed(stack), reversed(opened), strict=True):
+        problems.append(
+            (f"<{name}> is never closed", f"add </{name}> where it should end", offset, raw)
+        )
     shown = "".join(visible)
     length = len(shown.encode("utf-16-le")) // 2
     if length > MAX_MESSAGE_LENGTH:
         what = f"too long: {length} characters without tags, Telegram allows {MAX_MESSAGE_LENGTH}"
-        problems.append((what, "shorten it, or split it into two entries"))
+        problems.append((what, "shorten it, or split it into two entries", 0, ""))
     elif not shown.strip():
-        problems.append(("no text once tags are removed", "write the answer text"))
-    return list(dict.fromkeys(problems))
+        problems.append(("no text once tags are removed", "write the answer text", 0, ""))
+    unique: dict[tuple[str, str], tuple[str, str, int, str]] = {}
+    for found in problems:
+        unique.setdefault((found[0], found[1]), found)
+    return list(unique.values())
 
 
 def _decode_entity(entity: re.Match[str]) -> tuple[str, tuple[str, str] | None]:

@@ -55,6 +55,8 @@ class Call:
     headers: dict[str, str] = field(default_factory=dict)
     #: `time.monotonic()` when the request arrived.
     at: float = field(default_factory=time.monotonic)
+    #: What the server answered (e.g. the sent message, with its message_id); None on a fault.
+    result: Any = None
 
     def markup(self) -> list[list[dict[str, Any]]]:
         """The inline keyboard rows of a sendMessage/editMessageText call."""
@@ -284,7 +286,8 @@ class FakeBotApi:
             time.sleep(fault.seconds)
         elif isinstance(fault, Hold):
             fault.release.wait(fault.limit)
-        return 200, {"ok": True, "result": self._answer(call)}
+        call.result = self._answer(call)
+        return 200, {"ok": True, "result": call.result}
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         timeout = min(float(params.get("timeout") or 0), MAX_LONG_POLL)

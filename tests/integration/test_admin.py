@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_harness import GROUP, message, only, running_bot, wait_until
+from bot_harness import GROUP, callback, message, only, running_bot, wait_until
 from fake_bot_api import Call, FakeBotApi
 
 from knowledge_folder import (
@@ -89,7 +89,9 @@ async def test_others_get_the_unknown_command_reply(
         unknown = await bot.process(message=message("/nonsense", lang="de", user_id=OTHER))
         admin_only = await bot.process(message=message(command, lang="de", user_id=OTHER))
         in_group = await bot.process(message=message(command, chat=GROUP, user_id=ADMIN))
-    assert texts(admin_only) == texts(unknown)
+    # The same reply as for any unknown command, naming the command that was sent.
+    assert texts(admin_only) == [texts(unknown)[0].replace("/nonsense", command.split()[0])]
+    assert texts(unknown)[0].startswith("Den Befehl /nonsense kenne ich nicht.")
     assert "So funktioniert twinbot" in texts(unknown)[0]
     assert in_group == []  # not even admins: a group would see the report
 
@@ -277,6 +279,28 @@ async def test_long_reports_are_split(api: FakeBotApi, tmp_path: Path) -> None:
     assert len(parts) >= 5
     assert all(len(part) <= 4096 for part in parts)
     assert sum(part.count("<i>") for part in parts) == 20
+
+
+async def test_answers_rated_not_helpful_are_listed_with_the_entry_given(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    async with running_bot(api, KB, tmp_path, admins=ADMINS) as bot:
+        asked = await bot.process(message=message(DATES_QUESTION, user_id=OTHER))
+        answer = only(asked, "sendMessage")
+        press = callback("v:en:-conference-dates", user_id=OTHER)
+        press["message"]["message_id"] = answer.result["message_id"]
+        await bot.process(callback_query=press)
+        await ask(bot, "Wo kann ich parken?", lang="de")
+        listing = texts(await bot.process(message=message("/unanswered", lang="de", user_id=ADMIN)))
+        stats = texts(await bot.process(message=message("/stats", lang="de", user_id=ADMIN)))
+    assert "\n\nHilfreich? 👍 0 · 👎 1" in stats[-1]
+    [text] = listing
+    assert "<b>👎 Als nicht hilfreich bewertete Antworten</b>" in text
+    assert (
+        "1. Wann ist die Städtepartnerkonferenz? (<code>conference-dates</code>) — 1×\n"
+        f"    <i>{DATES_QUESTION}</i>\n    zuletzt bewertet "
+    ) in text
+    assert text.index("Wo kann ich parken?") < text.index("👎")
 
 
 async def test_hostile_files_in_the_watched_folder_give_one_notice_and_stop_nothing(

@@ -61,7 +61,7 @@ async def test_start_up_registers_commands_and_descriptions_per_language(
     assert set(commands) == {None, "en", "de", "ru"}
     assert commands[None] == commands["en"]
     names = [c["command"] for c in commands["de"]]
-    assert names == ["start", "topics", "language", "help", "about"]
+    assert names == ["start", "topics", "language", "help", "about", "privacy"]
     assert {c["command"]: c["description"] for c in commands["de"]}["topics"] == (
         "Alle Themen ansehen"
     )
@@ -117,12 +117,28 @@ async def test_start_without_language_code_is_english(api: FakeBotApi, tmp_path:
 async def test_deep_link_opens_the_answer(api: FakeBotApi, tmp_path: Path) -> None:
     async with running_bot(api, KB, tmp_path) as bot:
         calls = await bot.process(message=message("/start conference-venue", lang="de"))
+        shouted = await bot.process(message=message("/start Conference-VENUE", lang="ru"))
+        topic = await bot.process(message=message("/start topic-Exchange", lang="en"))
         unknown = await bot.process(message=message("/start no-such-entry", lang="de"))
     sent = only(calls, "sendMessage")
     assert "Kongresszentrum" in sent.params["text"]
     assert sent.params["text"].startswith("Im ")
-    assert [b["callback_data"] for b in sent.buttons()] == ["a:de:conference-dates"]
-    assert only(unknown, "sendMessage").params["text"].startswith("Hallo Anna!")
+    assert [b["callback_data"] for b in sent.buttons()] == [
+        "a:de:conference-dates",
+        "v:de:+conference-venue",
+        "v:de:-conference-venue",
+    ]
+    # Payloads are case-insensitive: QR scanners and people typing links change case.
+    assert "конгресс-центре" in only(shouted, "sendMessage").params["text"]
+    opened = only(topic, "sendMessage")
+    assert opened.params["text"].startswith("<b>Youth exchange</b>")
+    assert [b["callback_data"] for b in opened.buttons()][:2] == [
+        "a:en:youth-exchange",
+        "a:en:language-course",
+    ]
+    outdated = only(unknown, "sendMessage")
+    assert "veraltet" in outdated.params["text"]
+    assert [b["callback_data"] for b in outdated.buttons()] == ["t:de"]
 
 
 @pytest.mark.parametrize(
@@ -178,8 +194,10 @@ async def test_free_text_is_answered_in_its_language_with_related_buttons(
     sent = only(calls, "sendMessage")
     assert sent.params["text"].startswith(expected)
     buttons = sent.buttons()
-    assert 1 <= len(buttons) <= 3
+    assert 1 <= len(buttons) <= 5
     assert buttons[0]["callback_data"].startswith(related)
+    # The last row asks whether the answer helped.
+    assert [b["callback_data"].split(":")[0] for b in sent.markup()[-1]] == ["v", "v"]
     assert "reply_parameters" not in sent.params  # no quoting in private chats
     assert [(q.outcome, q.entry_id, q.text) for q in logged] == [
         ("answer", "conference-dates", None)
@@ -189,8 +207,8 @@ async def test_free_text_is_answered_in_its_language_with_related_buttons(
 async def test_answer_only_in_english_says_so(api: FakeBotApi, tmp_path: Path) -> None:
     async with running_bot(api, KB, tmp_path) as bot:
         calls = await bot.process(callback_query=callback("a:ru:language-course", lang="ru"))
-    edited = only(calls, "editMessageText")
-    assert edited.params["text"].startswith("<i>Этот ответ есть только на английском.</i>")
+    sent = only(calls, "sendMessage")
+    assert sent.params["text"].startswith("<i>Этот ответ есть только на английском.</i>")
 
 
 async def test_unknown_question_gets_the_fallback_and_is_logged(
@@ -237,6 +255,7 @@ async def test_suggestions_are_buttons_in_the_users_language(
     assert [(b["text"], b["callback_data"]) for b in sent.buttons()] == [
         ("Wo findet die Konferenz statt?", "a:de:conference-venue"),
         ("Wie kann ich an einem Jugendaustausch teilnehmen?", "a:de:youth-exchange"),
+        ("Nichts davon → 📚 Themen", "t:de"),
     ]
     assert [(q.outcome, q.lang, q.text) for q in logged] == [("suggestions", "de", "konferenz wo")]
 
@@ -244,21 +263,24 @@ async def test_suggestions_are_buttons_in_the_users_language(
 # --- buttons ---------------------------------------------------------------------------------
 
 
-async def test_buttons_answer_in_place(api: FakeBotApi, tmp_path: Path) -> None:
+async def test_menus_change_in_place_and_answers_come_as_new_messages(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
     async with running_bot(api, KB, tmp_path) as bot:
         answer = await bot.process(callback_query=callback("a:en:conference-venue"))
         topics = await bot.process(callback_query=callback("t:ru"))
         topic = await bot.process(callback_query=callback("t:de:exchange"))
     assert only(answer, "answerCallbackQuery").params.get("text") is None
-    edited = only(answer, "editMessageText")
-    assert edited.params["text"].startswith("In the <a href=")
-    assert edited.params["message_id"] == "77"
-    assert [b["callback_data"] for b in edited.buttons()] == [
+    # The message with the button (an answer just read, or a menu) stays as it was.
+    assert "editMessageText" not in [c.method for c in answer]
+    sent = only(answer, "sendMessage")
+    assert sent.params["text"].startswith("In the <a href=")
+    assert sent.params["chat_id"] == "42"
+    assert [b["callback_data"] for b in sent.buttons()] == [
         "a:en:conference-dates",
-        "t:en:conference",
+        "v:en:+conference-venue",
+        "v:en:-conference-venue",
     ]
-    assert edited.buttons()[-1]["text"] == "« Back"
-    assert "sendMessage" not in [c.method for c in answer]
 
     listing = only(topics, "editMessageText")
     assert listing.params["text"] == "2 темы — выбери:"
@@ -546,4 +568,7 @@ async def test_shipped_knowledge_answers_its_own_questions(
         topics = await bot.process(message=message("/topics", lang=lang))
     # The wiring is under test here, not the matcher's recall: most canonical questions suffice.
     assert answered >= 2, f"only {answered} of {[e.id for e in entries]} answered in {lang}"
-    assert len(only(topics, "sendMessage").buttons()) == len(shipped.topics)
+    # Small talk (greetings, thanks) answers but is not a topic to browse.
+    buttons = only(topics, "sendMessage").buttons()
+    assert len(buttons) == len(shipped.topics) - 1
+    assert f"t:{lang}:bot" not in [b["callback_data"] for b in buttons]

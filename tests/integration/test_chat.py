@@ -41,7 +41,8 @@ def test_piped_lines_are_answered_in_order_then_eof_ends_the_chat(tmp_path: Path
         "  [1] How can I take part in a youth exchange?\n"
         "  [2] Is there a language course for participants?\n"
         "  [3] « Back\n\n",
-        "> 1\nAsk the partnership association of your town.\n  [1] « Back\n\n",
+        # An answer comes as a new message; the topic menu above it stays.
+        "> 1\nAsk the partnership association of your town.\n  [1] Helpful? 👍\n  [2] 👎\n\n",
         "> 3\n",  # the blank line was skipped; there is no button 3 now: sent as text
     ]
     position = 0
@@ -171,3 +172,24 @@ def test_chat_with_an_invalid_knowledge_base_exits_1_with_file_and_line(tmp_path
     assert result.returncode == 1
     assert "broken.yaml:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_votes_acknowledgements_and_privacy_in_the_terminal(tmp_path: Path) -> None:
+    out = chat("When is the partner cities conference?\n4\n4\nok\n/privacy\n/foo\n", tmp_path)
+    # The answer's buttons: two related questions, then "Helpful? 👍" and "👎".
+    assert "  [3] Helpful? 👍\n  [4] 👎\n\n> 4\n" in out
+    # After the vote only the related questions stay; "4" is then plain text again.
+    assert "> 4\n(Thanks for telling me. The organisers will see" in out
+    assert "\n  [1] Where does the conference take place?\n  [2] How can I" in out
+    assert "> ok\n👍 Anything else? Just ask, or send /topics.\n\n" in out
+    assert "> /privacy\nWhat twinbot stores\n" in out
+    assert "> /foo\nI don't know the command /foo.\n\nHow to use twinbot" in out
+    with Storage.open(tmp_path) as storage:
+        [vote] = storage.votes_between()
+        logged = storage.questions()
+    assert (vote.entry_id, vote.helpful, vote.question) == (
+        "conference-dates",
+        False,
+        "When is the partner cities conference?",
+    )
+    assert [q.text for q in logged] == ["4", None]  # newest first; "ok" is not logged

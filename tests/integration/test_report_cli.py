@@ -97,6 +97,48 @@ def test_report_does_not_load_python_telegram_bot(data_dir: Path) -> None:
     assert result.stdout.strip().endswith("[]")
 
 
+# --- answers rated "not helpful" and small talk ----------------------------------------------
+
+
+@pytest.fixture
+def rated_dir(data_dir: Path) -> Path:
+    with Storage.open(data_dir) as storage:
+        storage.record_vote("a", "de", "conference-dates", False, "Wann ist das?", now=NOW)
+        storage.record_vote("b", "ru", "conference-dates", False, None, now=NOW)
+        storage.record_vote("c", "en", "conference-dates", True, None, now=NOW)
+        storage.log_question("en", "answer", "greeting", "Hi!", now=NOW)
+    return data_dir
+
+
+def test_not_helpful_answers_in_text_csv_and_json(
+    capsys: pytest.CaptureFixture[str], rated_dir: Path
+) -> None:
+    _, text, _ = run(capsys, "--data-dir", str(rated_dir))
+    assert "Answers rated not helpful in the last 7 days:" in text
+    assert "  1. 2x  conference-dates  (de 1, ru 1)" in text
+    assert "     asked: Wann ist das?" in text
+    _, out, _ = run(capsys, "--data-dir", str(rated_dir), "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["entry_given"] for r in rows] == ["", "conference-dates"]
+    assert rows[1]["question"] == "Wann ist das?"
+    assert rows[1]["not_helpful"] == "2"
+    _, out, _ = run(capsys, "--data-dir", str(rated_dir), "--format", "json")
+    [rated] = json.loads(out)["not_helpful"]
+    assert rated["entry"] == "conference-dates"
+    assert rated["questions"] == ["Wann ist das?"]
+
+
+def test_stats_count_small_talk_apart(capsys: pytest.CaptureFixture[str], rated_dir: Path) -> None:
+    _, out, _ = run(capsys, "--data-dir", str(rated_dir), "--stats", "--format", "json")
+    stats = json.loads(out)
+    assert stats["smalltalk"] == 1
+    assert [e["entry"] for e in stats["top_entries"]] == ["conference-dates"]
+    assert stats["votes"] == {"helpful": 1, "not_helpful": 2}
+    _, text, _ = run(capsys, "--data-dir", str(rated_dir), "--stats")
+    assert "\nSmall talk (greetings, thanks) answered: 1\n" in text
+    assert text.endswith("Helpful? 👍 1  👎 2\n")
+
+
 @pytest.mark.parametrize("damage", ["garbage", "pages"])
 def test_a_damaged_log_is_a_clear_error_not_a_traceback(
     capsys: pytest.CaptureFixture[str], data_dir: Path, damage: str

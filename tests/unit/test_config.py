@@ -22,6 +22,11 @@ def test_defaults_without_environment() -> None:
     assert (settings.listen, settings.port) == ("127.0.0.1", 8080)
     assert settings.admins == frozenset()
     assert not settings.verbose
+    assert settings.retention_days == 180
+
+
+def test_retention_days_are_read() -> None:
+    assert load_settings({"HOME": "/h", "TWINBOT_RETENTION_DAYS": "30"}).retention_days == 30
 
 
 @pytest.mark.parametrize(
@@ -126,6 +131,8 @@ def test_missing_token_is_an_error_only_when_required() -> None:
         ({"TWINBOT_PORT": "70000"}, "not a TCP port"),
         ({"TWINBOT_WEBHOOK_SECRET": "with space"}, "TWINBOT_WEBHOOK_SECRET"),
         ({"TWINBOT_ADMINS": "12,anna"}, "TWINBOT_ADMINS: 'anna'"),
+        ({"TWINBOT_RETENTION_DAYS": "0"}, "TWINBOT_RETENTION_DAYS: '0'"),
+        ({"TWINBOT_RETENTION_DAYS": "half a year"}, "TWINBOT_RETENTION_DAYS"),
     ],
 )
 def test_invalid_values_are_explained(environ: dict[str, str], message: str) -> None:

@@ -398,3 +398,48 @@ def test_the_example_in_the_organisers_guide_is_valid(tmp_path: Path) -> None:
     (entry,) = result.knowledge
     assert set(entry.questions) == set(entry.answer) == {"en", "de", "ru"}
     assert entry.related == ("conference-motto",)  # an entry the example leaves out
+
+
+# --- small talk and button labels -------------------------------------------------------------
+
+
+def test_kind_smalltalk_and_short_labels_are_read(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "chat.yaml",
+        "topic:\n  id: chat\n  title: {en: Chat, de: Chat, ru: Чат}\n  kind: smalltalk\n"
+        "entries:\n" + ENTRY.format(id="hello", q="hi") + "    label: {de: Hallo, en: Hi}\n",
+    )
+    write(tmp_path, "faq.yaml", TOPIC.format(id="faq") + ENTRY.format(id="when", q="when"))
+    result = load_knowledge(tmp_path)
+    assert result.problems == ()
+    knowledge = result.knowledge
+    assert [(t.id, t.kind) for t in knowledge.topics] == [("chat", "smalltalk"), ("faq", "faq")]
+    assert knowledge.is_smalltalk("hello") and not knowledge.is_smalltalk("when")
+    assert [t.id for t in knowledge.browsable_topics] == ["faq"]
+    hello = knowledge.entry("hello")
+    assert hello is not None
+    assert dict(hello.label) == {"de": "Hallo", "en": "Hi"}
+    assert hello.button_text("de") == "Hallo"
+    assert hello.button_text("ru") == "hi ru?"
+
+
+def test_a_bad_kind_and_a_long_label_point_at_their_lines(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "chat.yaml",
+        "topic:\n  id: chat\n  title: {en: Chat, de: Chat, ru: Чат}\n  kind: chitchat\n"
+        "entries:\n"
+        + ENTRY.format(id="hello", q="hi")
+        + "    label:\n      en: "
+        + "A label far too long to fit on any phone's button"
+        + "\n      fr: Salut\n",
+    )
+    assert messages(load_knowledge(tmp_path).problems) == [
+        f'{tmp_path}/chat.yaml:4: topic "chat": unknown kind "chitchat" — write '
+        '"kind: smalltalk" (or "faq", the default), or remove the line',
+        f'{tmp_path}/chat.yaml:10: entry "hello": "en" label is 49 characters long, more '
+        "than a button shows (40) — shorten it to at most 40 characters",
+        f'{tmp_path}/chat.yaml:11: entry "hello": unknown language "fr" in "label" — '
+        "twinbot speaks en, de and ru only; use one of these",
+    ]

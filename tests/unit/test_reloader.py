@@ -173,6 +173,16 @@ async def test_a_missing_folder_is_waited_for(tmp_path: Path) -> None:
     )
 
 
+async def test_the_reload_notice_has_one_problem_per_root_cause(tmp_path: Path) -> None:
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "knowledge" / "broken"
+    folder = tmp_path / "root-causes"
+    shutil.copytree(fixture / "root-causes", folder)
+    result = await Bot(folder).reloader.reload()
+    expected = (fixture / "root-causes" / "expected.txt").read_text(encoding="utf-8")
+    assert "\n".join(result.lines) + "\n" == expected.replace("broken/root-causes", str(folder))
+    assert result.errors == 4
+
+
 @pytest.mark.parametrize("mode", [ReloadMode.AUTO, ReloadMode.POLL])
 async def test_a_slow_save_in_chunks_is_one_reload_of_the_whole_file(
     folder: Path, mode: ReloadMode

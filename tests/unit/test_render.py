@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -17,7 +18,7 @@ from twinbot.bot.render import Action, Kind
 from twinbot.bot.split import MESSAGE_LIMIT, text_content, utf16_len
 from twinbot.calibration import Outcome
 from twinbot.i18n import Catalogs, Translator
-from twinbot.knowledge import Lang
+from twinbot.knowledge import KnowledgeBase, Lang, Topic
 from twinbot.responder import Link, Reply
 
 KB = sample_knowledge()
@@ -99,8 +100,42 @@ def test_too_long_ids_leave_the_button_out() -> None:
 def test_labels_are_one_short_line() -> None:
     assert render.label("  two\nlines  ") == "two lines"
     long = render.label("word " * 30)
-    assert len(long) == render.MAX_LABEL
-    assert long.endswith("…")
+    assert len(long) <= render.MAX_LABEL
+    assert long.endswith("word…")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Wie finde ich eine Partnerstadt für meine Schule und wen frage ich nach "
+            "Partnerstädten?",
+            "Wie finde ich eine Partnerstadt für meine Schule und wen…",
+        ),
+        ("Städtepartnerschaftsjubiläumsveranstaltungsorganisationskomiteemitglied!", None),
+    ],
+)
+def test_long_labels_are_cut_between_words(text: str, expected: str | None) -> None:
+    cut = render.label(text)
+    assert len(cut) <= render.MAX_LABEL
+    assert cut.endswith("…")
+    if expected is not None:
+        assert cut == expected
+    else:  # one endless word: cut inside it, there is no boundary
+        assert len(cut) == render.MAX_LABEL
+
+
+def test_an_entry_label_replaces_its_question_on_buttons() -> None:
+    entry = replace(KB.entries[1], label={"de": "Wo?"})
+    kb = KnowledgeBase(KB.topics, (KB.entries[0], entry, *KB.entries[2:]))
+    responder = build_responder(kb, CATALOGS, None)
+    reply = responder.answer("conference-dates", "de")
+    assert reply is not None
+    assert labels(render.render_reply(reply, tr("de"), kb))[0] == "Wo?"
+    topic = kb.topic("conference")
+    assert topic is not None
+    assert labels(render.topic_screen(kb, topic, tr("de")))[1] == "Wo?"
+    assert labels(render.topic_screen(kb, topic, tr("en")))[1] == entry.title("en")
 
 
 # --- replies -------------------------------------------------------------------------------------
@@ -130,7 +165,9 @@ def test_suggestions_become_buttons() -> None:
     reply = Reply(
         Outcome.SUGGESTIONS, "en", "Did you mean…", links=(Link("conference-venue", "Where?"),)
     )
-    assert data(render.render_reply(reply, tr("en"), KB)) == ["a:en:conference-venue"]
+    screen = render.render_reply(reply, tr("en"), KB)
+    assert data(screen) == ["a:en:conference-venue", "t:en"]
+    assert labels(screen)[-1] == "None of these → 📚 Topics"
 
 
 def test_not_found_points_to_topics() -> None:
@@ -252,4 +289,124 @@ def test_every_shipped_entry_and_topic_fits_buttons_and_deep_links() -> None:
         assert Action(Kind.TOPICS, "ru", topic.id).encode() is not None, topic.id
     for lang in ("en", "de", "ru"):
         screen = render.topics_screen(shipped, tr(lang))  # type: ignore[arg-type]
-        assert len(labels(screen)) == len(shipped.topics)
+        assert len(labels(screen)) == len(shipped.browsable_topics) == len(shipped.topics) - 1
+
+
+# --- small talk, feedback and paging ---------------------------------------------------------
+
+
+def _with_smalltalk() -> KnowledgeBase:
+    from twinbot.knowledge import Entry
+
+    hello = Entry(
+        "hello", "chat", {"en": ("Hi!",), "de": ("Hallo!",)}, {"en": "Hi!", "de": "Hallo!"}
+    )
+    chat = Topic("chat", {"en": "Small talk"}, ("hello",), kind="smalltalk")
+    return KnowledgeBase((chat, *KB.topics), (hello, *KB.entries))
+
+
+def test_small_talk_stays_out_of_menus_examples_and_the_refusal() -> None:
+    kb = _with_smalltalk()
+    start = render.start_screen(kb, tr("en"), "Anna")
+    assert "Hi!" not in start.text
+    assert "<i>When is the partner cities conference?</i>" in start.text
+    assert data(start) == ["t:en:conference", "t:en:exchange"]
+    assert data(render.topics_screen(kb, tr("en"))) == ["t:en:conference", "t:en:exchange"]
+    assert render.topics_screen(kb, tr("en")).text == "2 topics — pick one:"
+    refusal = build_responder(kb, CATALOGS, None).not_found("en")
+    assert "Small talk" not in refusal.text
+    hello = build_responder(kb, CATALOGS, None).answer("hello", "en")
+    assert hello is not None
+    # Small talk answers, without "Helpful?" buttons.
+    assert render.render_reply(hello, tr("en"), kb, feedback=True).markup is None
+    replies = [
+        r for e in kb.entries if (r := build_responder(kb, CATALOGS, None).answer(e.id, "en"))
+    ]
+    assert "hello" not in [r.id for r in render.inline_results(replies, kb, tr("en"), "bot")]
+
+
+def test_answers_ask_whether_they_helped_and_refusals_offer_the_organisers() -> None:
+    reply = RESPONDER.answer("youth-exchange", "ru")
+    assert reply is not None
+    assert data(render.render_reply(reply, tr("ru"), KB)) == []
+    screen = render.render_reply(reply, tr("ru"), KB, feedback=True)
+    assert data(screen) == ["v:ru:+youth-exchange", "v:ru:-youth-exchange"]
+    assert labels(screen) == ["Помогло? 👍", "👎"]
+    refusal = RESPONDER.not_found("de")
+    assert data(render.render_reply(refusal, tr("de"), KB, feedback=True)) == ["t:de"]
+    with_admins = render.render_reply(refusal, tr("de"), KB, organisers=True)
+    assert data(with_admins) == ["t:de", "o:de"]
+    assert labels(with_admins)[-1] == "✉️ Das Orga-Team fragen"
+    assert render.without_votes(screen.markup) is None
+
+
+@pytest.mark.parametrize("data_", ["v:en:+", "v:en:x-entry", "p:en:", "p:en:two", "o:en:x"])
+def test_malformed_new_buttons_decode_to_nothing(data_: str) -> None:
+    assert render.decode(data_) is None
+
+
+def _many_topics(count: int) -> KnowledgeBase:
+    from twinbot.knowledge import Entry
+
+    entries = tuple(
+        Entry(f"e{n}", f"t{n}", {"en": (f"Question {n}?",)}, {"en": "A"}) for n in range(count)
+    )
+    topics = tuple(
+        Topic(f"t{n}", {"en": f"Topic number {n} with a longish title"}, (f"e{n}",))
+        for n in range(count)
+    )
+    return KnowledgeBase(topics, entries)
+
+
+def test_thousands_of_topics_page_within_telegram_limits() -> None:
+    kb = _many_topics(3006)
+    pages = -(-3006 // render.PAGE_SIZE)
+    seen: list[str] = []
+    for page in range(pages):
+        screen = render.topics_screen(kb, tr("de"), page)
+        assert screen.markup is not None
+        rows = screen.markup.inline_keyboard
+        assert sum(len(row) for row in rows) <= 100
+        assert all(len(row) <= 8 for row in rows)
+        assert len(screen.markup.to_json().encode()) < 10_000
+        seen += [d for d in data(screen) if d.startswith("t:")]
+        nav = [b.callback_data for b in rows[-1]]
+        if page + 1 < pages:
+            assert f"p:de:{page + 1}" in nav
+        if page:
+            assert f"p:de:{page - 1}" in nav
+    assert seen == [f"t:de:t{n}" for n in range(3006)]
+    # A page past the end shows the last one rather than nothing.
+    assert data(render.topics_screen(kb, tr("de"), 10**5)) == data(
+        render.topics_screen(kb, tr("de"), pages - 1)
+    )
+    assert render.decode("p:de:3") == Action(Kind.PAGE, "de", "3")
+    assert render.decode("p:de:t7/3") == Action(Kind.PAGE, "de", "t7/3")
+
+
+def test_a_topic_with_many_entries_pages_too() -> None:
+    from twinbot.knowledge import Entry
+
+    entries = tuple(Entry(f"e{n}", "big", {"en": (f"Q{n}?",)}, {"en": "A"}) for n in range(45))
+    topic = Topic("big", {"en": "Big"}, tuple(e.id for e in entries))
+    kb = KnowledgeBase((topic,), entries)
+    first = render.topic_screen(kb, topic, tr("en"))
+    assert data(first)[: render.PAGE_SIZE] == [f"a:en:e{n}" for n in range(render.PAGE_SIZE)]
+    assert "p:en:big/1" in data(first)
+    last = render.topic_screen(kb, topic, tr("en"), 2)
+    assert [d for d in data(last) if d.startswith("a:")] == [f"a:en:e{n}" for n in range(40, 45)]
+    assert data(last)[-1] == "t:en"
+
+
+def test_privacy_screen_in_three_languages() -> None:
+    assert "180 days" in render.privacy_screen(tr("en"), 180, 30).text
+    assert "180 Tage" in render.privacy_screen(tr("de"), 180, 30).text
+    assert "30 дней" in render.privacy_screen(tr("ru"), 180, 30, organisers=True).text
+    # Without organisers there is no /feedback, so the link to them is not mentioned.
+    assert "/feedback" not in render.privacy_screen(tr("en"), 180, 30).text
+    assert "/privacy" in render.about_screen(KB, tr("ru"), datetime(2015, 6, 27, tzinfo=UTC)).text
+
+
+def test_about_counts_what_topics_shows() -> None:
+    about = render.about_screen(_with_smalltalk(), tr("en"), datetime(2015, 6, 27, tzinfo=UTC))
+    assert "4 answers, 2 topics." in about.text

@@ -84,3 +84,19 @@ def test_unexpected_failure() -> None:
     result = ReloadResult(ok=False, changed=True, directory=FOLDER, failure="OSError: <gone>")
     [text] = reports.reload_messages(result, TR.translator("en"), LOADED, UTC)
     assert "failed: OSError: &lt;gone&gt;." in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("de", "zuletzt bewertet 27.06.15, 09:30"), ("ru", "последняя оценка 27.06.2015, 09:30")],
+)
+def test_report_dates_follow_the_admins_language(lang: str, expected: str) -> None:
+    from twinbot import report
+    from twinbot.storage import Vote
+
+    period = report.Period.last_days(7, LOADED, UTC)
+    votes = [Vote(LOADED, "de", "conference-dates", False, "Wann?")]
+    listing = report.unanswered([], period, votes=votes)
+    [text] = reports.unanswered_messages(listing, TR.translator(lang), UTC)  # type: ignore[arg-type]
+    assert expected in text
+    assert "6/27/15" not in text

@@ -198,14 +198,19 @@ def _unanswered_messages(
     services: Services, period: report.Period, tr: Translator, zone: tzinfo
 ) -> list[str]:
     logged = services.storage.questions_between(period.since, None, unanswered_only=True)
-    listing = report.unanswered(logged, period, limit=UNANSWERED_LIMIT)
-    return reports.unanswered_messages(listing, tr, zone)
+    votes = services.storage.votes_between(period.since, None)
+    listing = report.unanswered(logged, period, limit=UNANSWERED_LIMIT, votes=votes)
+    return reports.unanswered_messages(listing, tr, zone, services.knowledge)
 
 
 def _stats_messages(
     services: Services, period: report.Period, tr: Translator, zone: tzinfo
 ) -> list[str]:
-    stats = report.stats(services.storage.questions_between(period.since, None), period, zone)
+    knowledge = services.knowledge
+    smalltalk = frozenset(e.id for e in knowledge if knowledge.is_smalltalk(e.id))
+    logged = services.storage.questions_between(period.since, None)
+    votes = services.storage.votes_between(period.since, None)
+    stats = report.stats(logged, period, zone, smalltalk=smalltalk, votes=votes)
     return reports.stats_messages(stats, tr, services.knowledge, zone)
 
 
@@ -289,7 +294,7 @@ async def _register_menu(application: BotApplication, admin: int) -> None:
     try:
         for lang, code in targets:
             tr = services.catalogs.translator(lang)
-            menu = render.commands(tr) + reports.admin_commands(tr)
+            menu = render.commands(tr, organisers=True) + reports.admin_commands(tr)
             await application.bot.set_my_commands(menu, scope=scope, language_code=code)
     except TelegramError as exc:
         # Telegram knows a chat only once the admin has written to the bot; retried then.

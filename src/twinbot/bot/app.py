@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sqlite3
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import LinkPreviewOptions, Update
@@ -42,17 +43,22 @@ from twinbot.bot.delivery import (
     RetryingRateLimiter,
     on_polling_error,
 )
+from twinbot.bot.feedback import RELAY_LIFETIME
 from twinbot.bot.handlers import (
     on_about,
     on_any,
     on_callback,
+    on_cancel,
+    on_feedback,
     on_help,
     on_inline_query,
     on_language,
     on_other,
+    on_privacy,
     on_start,
     on_text,
     on_topics,
+    on_unknown_command,
     ui_translator,
 )
 from twinbot.bot.inbox import Inbox, InboxProcessor
@@ -113,6 +119,14 @@ def add_handlers(application: BotApplication) -> None:
     application.add_handler(CommandHandler("about", on_about, filters=new_messages))
     application.add_handler(CommandHandler("topics", on_topics, filters=new_messages))
     application.add_handler(CommandHandler("language", on_language, filters=new_messages))
+    application.add_handler(CommandHandler("privacy", on_privacy, filters=new_messages))
+    # A way to the organisers, in private chats, only when there are organisers (without
+    # TWINBOT_ADMINS /feedback is an unknown command like any other).
+    private = new_messages & filters.ChatType.PRIVATE
+    services = application.bot_data.services
+    if services.organisers is not None and services.organisers.ids:
+        application.add_handler(CommandHandler("feedback", on_feedback, filters=private))
+    application.add_handler(CommandHandler("cancel", on_cancel, filters=private))
     # Organisers' commands: TWINBOT_ADMINS in private chats; others get the unknown-command reply.
     admin.add_admin_handlers(application)
 
@@ -122,9 +136,11 @@ def add_handlers(application: BotApplication) -> None:
 
     # Free text: always in private chats; in groups on_text answers only when addressed.
     application.add_handler(MessageHandler(new_messages & filters.TEXT & ~filters.COMMAND, on_text))
-    # An unknown command in a private chat gets the help text instead of silence.
+    # An unknown command in a private chat is named as unknown, then the help text follows.
     application.add_handler(
-        MessageHandler(new_messages & filters.COMMAND & filters.ChatType.PRIVATE, on_help)
+        MessageHandler(
+            new_messages & filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command
+        )
     )
     # Stickers, photos, voice, locations…: a short hint; service messages are ignored.
     application.add_handler(
@@ -197,7 +213,7 @@ def build_application(
         # (The builder's type still says "no rate limiter"; it changes type on this call.)
         builder = builder.rate_limiter(RetryingRateLimiter(delivery))  # type: ignore[arg-type]
     application: BotApplication = builder.build()
-    application.bot_data.attach(services)
+    application.bot_data.attach(replace(services, retention_days=settings.retention_days))
     application.bot_data.inbox = inbox
     admin.attach(application, settings)
     if throttle is None and settings.flood_burst > 0:
@@ -220,12 +236,15 @@ def make_services(
 async def register_profile(application: BotApplication, catalogs: Catalogs) -> None:
     """The command menu, description and short description per language, English as default."""
     bot = application.bot
+    organisers = application.bot_data.services.organisers
+    with_feedback = organisers is not None and bool(organisers.ids)
     targets: list[tuple[Lang, str | None]] = [(DEFAULT_LANG, None)]
     targets += [(lang, lang) for lang in LANGS]
     try:
         for lang, code in targets:
             tr = catalogs.translator(lang)
-            await bot.set_my_commands(render.commands(tr), language_code=code)
+            menu = render.commands(tr, organisers=with_feedback)
+            await bot.set_my_commands(menu, language_code=code)
             await bot.set_my_description(render.description(tr), language_code=code)
             await bot.set_my_short_description(render.short_description(tr), language_code=code)
     except TelegramError as exc:
@@ -260,12 +279,15 @@ async def serve(application: BotApplication, settings: Settings, stop: asyncio.E
             _log.info("long polling as @%s", application.bot.username)
         # Organisers' edits to the knowledge folder go live while the bot runs.
         watching = admin.start_watching(application, settings)
+        # Old questions, votes and language choices are deleted at start and once a day.
+        retention = _start_retention(application, settings, stop)
         # A database that was damaged, is deleted or turns read-only is told to the admins.
         checking = asyncio.create_task(admin.watch_storage(application, stop))
         try:
             await stop.wait()
         finally:
             _log.info("stopping")
+            await _stop_retention(retention)
             await admin.stop_watching(watching)
             stop.set()
             await checking
@@ -274,6 +296,51 @@ async def serve(application: BotApplication, settings: Settings, stop: asyncio.E
             if server is not None:
                 await server.stop()
             await application.stop()
+
+
+#: How often the retention pass runs while the bot runs.
+RETENTION_INTERVAL = 24 * 60 * 60.0
+
+
+async def _keep_deleting(application: BotApplication, days: int, stop: asyncio.Event) -> None:
+    """Delete what is older than the retention period, now and then once a day, until *stop*."""
+    while not stop.is_set():
+        storage = application.bot_data.services.storage
+        try:
+            purged = await asyncio.to_thread(
+                storage.purge, keep=timedelta(days=days), keep_relays=RELAY_LIFETIME
+            )
+            if purged.total:
+                _log.info(
+                    "retention: deleted %d questions, %d votes, %d organiser links, "
+                    "%d set-aside updates and %d language choices older than %d days",
+                    purged.questions,
+                    purged.feedback,
+                    purged.relays,
+                    purged.inbox,
+                    purged.languages,
+                    days,
+                )
+        except (TwinbotError, sqlite3.Error):  # never stop the bot over housekeeping
+            _log.exception("retention: could not delete old rows")
+        try:
+            await asyncio.wait_for(stop.wait(), RETENTION_INTERVAL)
+        except TimeoutError:
+            continue
+
+
+def _start_retention(
+    application: BotApplication, settings: Settings, stop: asyncio.Event
+) -> asyncio.Task[None]:
+    return asyncio.create_task(
+        _keep_deleting(application, settings.retention_days, stop), name="twinbot-retention"
+    )
+
+
+async def _stop_retention(retention: asyncio.Task[None]) -> None:
+    # Set stop ends the loop; cancel covers a serve that is itself being cancelled.
+    retention.cancel()
+    await asyncio.gather(retention, return_exceptions=True)
 
 
 async def _serve_with_updater(
@@ -291,9 +358,11 @@ async def _serve_with_updater(
     )
     await application.start()
     watching = admin.start_watching(application, settings)
+    retention = _start_retention(application, settings, stop)
     try:
         await stop.wait()
     finally:
+        await _stop_retention(retention)
         await admin.stop_watching(watching)
         await updater.stop()
         await application.stop()

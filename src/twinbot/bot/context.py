@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ExtBot
 
+from twinbot.bot.feedback import Conversations
 from twinbot.bot.throttle import Throttle
+from twinbot.config import DEFAULT_RETENTION_DAYS
 from twinbot.i18n import Catalogs
 from twinbot.knowledge import KnowledgeBase
 from twinbot.responder import Responder
@@ -34,6 +36,8 @@ class Services:
     loaded_at: datetime
     #: Admins and the knowledge reloader; set by `build_application`, kept across reloads.
     organisers: Organisers | None = None
+    #: Days questions and feedback are kept (`TWINBOT_RETENTION_DAYS`), for /privacy.
+    retention_days: int = DEFAULT_RETENTION_DAYS
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -47,13 +51,15 @@ class Services:
 class BotData:
     """`context.bot_data`: created empty by python-telegram-bot, filled by `build_application`."""
 
-    __slots__ = ("_services", "inbox", "throttle")
+    __slots__ = ("_services", "conversations", "inbox", "throttle")
 
     def __init__(self) -> None:
         self._services: Services | None = None
         #: Flood control per user; None: off. Lives here, not in `Services`, so a reload
         #: that replaces the services keeps every user's count.
         self.throttle: Throttle | None = None
+        #: Pending /feedback prompts and the questions behind recent answers (kept on reload).
+        self.conversations = Conversations()
         #: The durable inbox `twinbot run` feeds the Application from; None in the local chat.
         self.inbox: Inbox | None = None
 

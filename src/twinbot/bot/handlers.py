@@ -9,25 +9,34 @@ may be missing — a handler that finds nothing to answer returns quietly.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import re
 import traceback
 from collections.abc import Awaitable, Hashable
+from typing import TypeVar
 
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from twinbot.acknowledgements import is_acknowledgement
 from twinbot.bot import render
 from twinbot.bot.context import BotContext, Services
+from twinbot.bot.feedback import RELAY_LIFETIME
 from twinbot.bot.render import Action, Kind, Screen
 from twinbot.bot.split import split_html, text_content, truncate_html
 from twinbot.bot.throttle import Verdict
+from twinbot.calibration import Match
 from twinbot.i18n import Translator, negotiate
 from twinbot.knowledge import DEFAULT_LANG, Lang
 
 _log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+#: `/start topic-<id>` opens a topic; any other payload is an entry id.
+TOPIC_LINK_PREFIX = "topic-"
 
 
 # --- language policy -----------------------------------------------------------------------
@@ -63,15 +72,16 @@ def _parts(screen: Screen) -> list[str]:
     return parts or [screen.text]
 
 
-async def _delivered(send: Awaitable[object]) -> None:
+async def _delivered(send: Awaitable[_T]) -> _T | None:
     """Await one send; a message Telegram accepted is sent, even if its answer is unreadable.
 
     python-telegram-bot builds a `Message` from the answer after the request succeeded; when
     that fails (an answer in a shape it does not know), the user has the reply all the same:
-    no error note on top of it, and the handler goes on (the question is logged).
+    no error note on top of it, and the handler goes on (the question is logged). The sent
+    message, or None when its answer could not be read.
     """
     try:
-        await send
+        return await send
     except TelegramError:
         raise
     except Exception as exc:
@@ -81,6 +91,7 @@ async def _delivered(send: Awaitable[object]) -> None:
             "a message was sent, but Telegram's answer could not be read (%s)",
             type(exc).__name__,
         )
+        return None
 
 
 def _while_reading_the_answer(exc: BaseException) -> bool:
@@ -93,19 +104,46 @@ def _while_reading_the_answer(exc: BaseException) -> bool:
 _PARSERS = frozenset({"de_json", "de_list", "_de_json", "de_json_optional", "de_list_optional"})
 
 
-async def _send(message: Message, screen: Screen) -> None:
+async def _send(message: Message, screen: Screen) -> Message | None:
+    """Send *screen* in reply to *message*; the last message sent (the one with the buttons)."""
     # In groups the reply quotes the question, so it is clear whom the bot answers. A long
     # text goes out as several messages; the buttons belong under the last one.
     parts = _parts(screen)
+    sent: Message | None = None
     for number, part in enumerate(parts, start=1):
         last = number == len(parts)
-        await _delivered(
+        sent = await _delivered(
             message.reply_text(
                 part,
                 reply_markup=screen.markup if last else None,
                 do_quote=_in_group(message) and number == 1,
             )
         )
+    return sent
+
+
+async def _send_to_chat(query: CallbackQuery, screen: Screen) -> Message | None:
+    """A button's answer as a new message under the one pressed, which stays as it was.
+
+    A message sent in inline mode has no chat to send to: it is edited instead.
+    """
+    message = query.message
+    if message is None or not message.is_accessible:
+        await _edit(query, screen)
+        return None
+    sent: Message | None = None
+    parts = _parts(screen)
+    for number, part in enumerate(parts, start=1):
+        last = number == len(parts)
+        sent = await _delivered(
+            message.chat.send_message(part, reply_markup=screen.markup if last else None)
+        )
+    return sent
+
+
+def _has_organisers(services: Services) -> bool:
+    organisers = services.organisers
+    return organisers is not None and bool(organisers.ids)
 
 
 async def _edit(query: CallbackQuery, screen: Screen) -> None:
@@ -227,21 +265,40 @@ async def _flood_check(update: Update, context: BotContext) -> None:
 
 
 async def on_start(update: Update, context: BotContext) -> None:
-    """/start: greet with examples and topics; `/start <entry-id>` (a deep link) answers it."""
+    """/start: greet with examples and topics; `/start <entry-id>` or `/start topic-<id>`
+    (a deep link, e.g. from a poster's QR code) opens that answer or topic."""
     message = update.effective_message
     if message is None:
         return
     services = context.bot_data.services
     tr = await ui_translator(update, services)
     if context.args:
-        reply = services.responder.answer(context.args[0], tr.lang)
-        if reply is not None:
-            await _send(message, render.render_reply(reply, tr, services.knowledge))
-            return
-        _log.info("deep link to unknown entry %r", context.args[0][:64])
+        await _send(
+            message, _deep_link(context.args[0], tr, services, private=not _in_group(message))
+        )
+        return
     user = update.effective_user
     name = user.first_name if user is not None else ""
     await _send(message, render.start_screen(services.knowledge, tr, name))
+
+
+def _deep_link(payload: str, tr: Translator, services: Services, *, private: bool) -> Screen:
+    """The screen a /start payload opens; a note and /topics for an unknown one.
+
+    Payloads are matched without regard to case: QR scanners and people typing a link
+    by hand change it.
+    """
+    knowledge = services.knowledge
+    wanted = payload.strip().lower()
+    reply = services.responder.answer(wanted, tr.lang)
+    if reply is not None:
+        return render.render_reply(reply, tr, knowledge, feedback=private)
+    topic_id = wanted.removeprefix(TOPIC_LINK_PREFIX)
+    topic = knowledge.topic(topic_id) if wanted.startswith(TOPIC_LINK_PREFIX) else None
+    if topic is not None:
+        return render.topic_screen(knowledge, topic, tr)
+    _log.info("deep link to unknown entry %r", payload[:64])
+    return render.unknown_link(tr)
 
 
 async def on_help(update: Update, context: BotContext) -> None:
@@ -249,8 +306,27 @@ async def on_help(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    tr = await ui_translator(update, context.bot_data.services)
-    await _send(message, render.help_screen(tr, context.bot.username or "twinbot"))
+    services = context.bot_data.services
+    tr = await ui_translator(update, services)
+    screen = render.help_screen(
+        tr, context.bot.username or "twinbot", organisers=_has_organisers(services)
+    )
+    await _send(message, screen)
+
+
+async def on_unknown_command(update: Update, context: BotContext) -> None:
+    """A command the bot does not know (in a private chat): say so, then the help."""
+    message = update.effective_message
+    if message is None:
+        return
+    services = context.bot_data.services
+    tr = await ui_translator(update, services)
+    command = (message.text or "/").split(maxsplit=1)[0].split("@", 1)[0][:64]
+    help_screen = render.help_screen(
+        tr, context.bot.username or "twinbot", organisers=_has_organisers(services)
+    )
+    text = f"{render.unknown_command(tr, command)}\n\n{help_screen.text}"
+    await _send(message, Screen(text, help_screen.markup))
 
 
 async def on_about(update: Update, context: BotContext) -> None:
@@ -261,6 +337,44 @@ async def on_about(update: Update, context: BotContext) -> None:
     services = context.bot_data.services
     tr = await ui_translator(update, services)
     await _send(message, render.about_screen(services.knowledge, tr, services.loaded_at))
+
+
+async def on_privacy(update: Update, context: BotContext) -> None:
+    """/privacy: what the bot stores and for how long."""
+    message = update.effective_message
+    if message is None:
+        return
+    services = context.bot_data.services
+    tr = await ui_translator(update, services)
+    relay_days = RELAY_LIFETIME.days
+    screen = render.privacy_screen(
+        tr, services.retention_days, relay_days, organisers=_has_organisers(services)
+    )
+    await _send(message, screen)
+
+
+async def on_feedback(update: Update, context: BotContext) -> None:
+    """/feedback (only when the bot has organisers): the next message goes to them."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    tr = await ui_translator(update, context.bot_data.services)
+    context.bot_data.conversations.expect_message(user.id)
+    await _send(message, Screen(render.feedback_prompt(tr)))
+
+
+async def on_cancel(update: Update, context: BotContext) -> None:
+    """/cancel: forget a pending /feedback prompt."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    tr = await ui_translator(update, context.bot_data.services)
+    if context.bot_data.conversations.cancel(user.id):
+        await _send(message, Screen(render.feedback_cancelled(tr)))
+    else:
+        await on_unknown_command(update, context)
 
 
 async def on_topics(update: Update, context: BotContext) -> None:
@@ -286,7 +400,11 @@ async def on_language(update: Update, context: BotContext) -> None:
 
 
 async def on_text(update: Update, context: BotContext) -> None:
-    """Free text: the answer, "did you mean" buttons, or what the bot knows."""
+    """Free text: the answer, "did you mean" buttons, or what the bot knows.
+
+    Before that, in private chats: an admin's reply to a user's message is delivered back,
+    and a message after /feedback goes to the organisers.
+    """
     message = update.effective_message
     if message is None or message.text is None:
         return
@@ -294,13 +412,22 @@ async def on_text(update: Update, context: BotContext) -> None:
     if question is None:
         return  # group chatter not meant for the bot
     services = context.bot_data.services
+    user = update.effective_user
+    if user is not None and not _in_group(message):
+        if await _relay_reply(message, user.id, context):
+            return
+        if context.bot_data.conversations.take_message(user.id) and _has_organisers(services):
+            await _to_organisers(update, message, context)
+            return
     hint = await preferred_lang(update, services)
+    if user is not None and services.storage.seen_due(user.id):
+        await asyncio.to_thread(services.storage.seen, user.id)
     if not question.strip():
         tr = services.catalogs.translator(hint or DEFAULT_LANG)
         name = update.effective_user.first_name if update.effective_user else ""
         await _send(message, render.start_screen(services.knowledge, tr, name))
         return
-    reply = services.responder.reply(question, hint)
+    reply, match = services.responder.explain(question, hint)
     _log.debug(
         "question: %s in %s (detected %s) -> %s (%.0f)",
         reply.outcome,
@@ -310,13 +437,122 @@ async def on_text(update: Update, context: BotContext) -> None:
         reply.score,
     )
     tr = services.catalogs.translator(reply.lang)
-    await _send(message, render.render_reply(reply, tr, services.knowledge))
+    knowledge = services.knowledge
+    smalltalk = reply.matched and knowledge.is_smalltalk(reply.entry_id)
+    if is_acknowledgement(question) and not (smalltalk and _in_words(match)):
+        # "ok", "lol", "👍": nothing was asked, so nothing is refused and nothing logged.
+        # Small talk still answers "danke" or "ok thanks" — but not when only the semantic
+        # ranker found it: e5 puts "haha" near the greeting and "🙂" near the thanks.
+        await _send(message, Screen(render.acknowledgement(tr)))
+        return
+    private = not _in_group(message)
+    screen = render.render_reply(
+        reply,
+        tr,
+        knowledge,
+        feedback=private,
+        organisers=private and _has_organisers(services),
+    )
+    sent = await _send(message, screen)
+    if sent is not None and private and reply.matched and not smalltalk:
+        context.bot_data.conversations.remember_question(sent.chat_id, sent.message_id, question)
     # For "did you mean" replies the first suggestion is kept: what the asker probably meant.
     suggested = reply.links[0].entry_id if reply.links and not reply.matched else None
     # Queued, not awaited: the storage's writer commits questions in batches.
     services.storage.queue_question(
         reply.lang, reply.outcome.value, reply.entry_id, question, suggested=suggested
     )
+
+
+def _in_words(match: Match) -> bool:
+    """Whether the lexical ranker found the top candidate in the question's words."""
+    return bool(match.candidates) and match.candidates[0].coverage > 0
+
+
+async def _relay_reply(message: Message, user_id: int, context: BotContext) -> bool:
+    """An admin's reply to a user's forwarded message: deliver it; True if it was one."""
+    services = context.bot_data.services
+    organisers = services.organisers
+    replied = message.reply_to_message
+    if (
+        organisers is None
+        or not organisers.is_admin(user_id)
+        or replied is None
+        or replied.from_user is None
+        or replied.from_user.id != context.bot.id
+    ):
+        return False
+    link = await asyncio.to_thread(
+        services.storage.relay_of, message.chat_id, replied.message_id, max_age=RELAY_LIFETIME
+    )
+    if link is None:
+        return False
+    admin_tr = await ui_translator_for(user_id, services)
+    user_chat, lang = link
+    user_tr = services.catalogs.translator(lang)
+    try:
+        await _delivered(
+            context.bot.send_message(
+                user_chat, render.organiser_reply(user_tr, html.escape(_cut(message.text)))
+            )
+        )
+    except TelegramError as exc:
+        _log.warning("could not deliver an organiser's reply: %s", exc)
+        await _delivered(message.reply_text(render.reply_not_delivered(admin_tr)))
+        return True
+    await _delivered(message.reply_text(render.reply_delivered(admin_tr)))
+    return True
+
+
+#: Relayed texts are cut to this many characters, so the framing and HTML escapes still fit
+#: in one Telegram message (4096).
+MAX_RELAYED = 3000
+
+
+def _cut(text: str | None) -> str:
+    text = text or ""
+    return text if len(text) <= MAX_RELAYED else text[: MAX_RELAYED - 1] + "…"
+
+
+async def ui_translator_for(user_id: int, services: Services) -> Translator:
+    """The translator for an admin's own messages (their /language, else English)."""
+    organisers = services.organisers
+    if organisers is None:
+        return services.catalogs.translator(DEFAULT_LANG)
+    return services.catalogs.translator(await organisers.lang_of(user_id, services.storage))
+
+
+async def _to_organisers(update: Update, message: Message, context: BotContext) -> None:
+    """Send a user's message to every admin; remember each copy so a reply finds its way back."""
+    services = context.bot_data.services
+    organisers = services.organisers
+    user = update.effective_user
+    if organisers is None or user is None:
+        return
+    lang = await preferred_lang(update, services) or DEFAULT_LANG
+    name = html.escape(user.full_name)
+    if user.username:
+        name += f" (@{html.escape(user.username)})"
+    delivered = 0
+    for admin in sorted(organisers.ids):
+        tr = await ui_translator_for(admin, services)
+        text = render.message_for_organisers(tr, name, lang, html.escape(_cut(message.text)))
+        try:
+            copy = await _delivered(context.bot.send_message(admin, text))
+        except TelegramError as exc:  # e.g. an admin who never opened the bot
+            _log.warning("could not pass a message on to admin %d: %s", admin, exc)
+            continue
+        delivered += 1
+        if copy is None:
+            continue  # sent, but without its message id a reply cannot find its way back
+        # Committed at once, not with the update's "done": after a crash the copy the admin
+        # has must still lead back (at worst the message is passed on twice).
+        await asyncio.to_thread(
+            services.storage.add_relay, admin, copy.message_id, message.chat_id, lang
+        )
+    user_tr = services.catalogs.translator(lang)
+    note = render.feedback_sent(user_tr) if delivered else render.feedback_failed(user_tr)
+    await _send(message, Screen(note))
 
 
 async def on_other(update: Update, context: BotContext) -> None:
@@ -336,14 +572,32 @@ async def on_other(update: Update, context: BotContext) -> None:
 
 
 async def on_callback(update: Update, context: BotContext) -> None:
-    """A button press: answer in place, in the language the button was made in."""
+    """A button press, in the language the button was made in: menus change in place, an
+    answer comes as a new message (the one read stays), a vote is stored once."""
     query = update.callback_query
     if query is None:
         return
     services = context.bot_data.services
     action = render.decode(query.data)
     _log.debug("button: %r -> %s", (query.data or "")[:64], action)
-    screen = _screen_for(action, services) if action is not None else None
+    if action is not None and action.kind is Kind.VOTE:
+        await _vote(query, action, context)
+        return
+    if action is not None and action.kind is Kind.ORGANISER and _has_organisers(services):
+        user = update.effective_user
+        if user is not None:
+            context.bot_data.conversations.expect_message(user.id)
+        await query.answer()
+        await _send_to_chat(
+            query, Screen(render.feedback_prompt(services.catalogs.translator(action.lang)))
+        )
+        return
+    # Votes only where one person reads the answer: a private chat, not a group or inline.
+    pressed = query.message
+    private = (
+        pressed is not None and pressed.is_accessible and pressed.chat.type == ChatType.PRIVATE
+    )
+    screen = _screen_for(action, services, feedback=private) if action is not None else None
     if action is None or screen is None:
         tr = await ui_translator(update, services)
         await query.answer(render.stale_button(tr), show_alert=True)
@@ -353,21 +607,63 @@ async def on_callback(update: Update, context: BotContext) -> None:
         if user is not None:
             await asyncio.to_thread(services.storage.set_language, user.id, action.lang)
     await query.answer()
+    if action.kind is Kind.ANSWER:
+        await _send_to_chat(query, screen)
+        return
     await _edit(query, screen)
 
 
-def _screen_for(action: Action, services: Services) -> Screen | None:
+async def _vote(query: CallbackQuery, action: Action, context: BotContext) -> None:
+    """👍/👎 under an answer: one vote per user and message, stored without ids."""
+    services = context.bot_data.services
+    tr = services.catalogs.translator(action.lang)
+    message = query.message
+    helpful, entry_id = action.target[0] == "+", action.target[1:]
+    if message is None or not message.is_accessible:
+        await query.answer()
+        return
+    storage = services.storage
+    voter = await asyncio.to_thread(
+        storage.voter_key, query.from_user.id, message.chat.id, message.message_id
+    )
+    question = (
+        None
+        if helpful
+        else context.bot_data.conversations.question_of(message.chat.id, message.message_id)
+    )
+    stored = await asyncio.to_thread(
+        storage.record_vote, voter, action.lang, entry_id, helpful, question
+    )
+    await query.answer(render.vote_thanks(tr, helpful) if stored else render.vote_already(tr))
+    # The vote buttons go; the follow-up buttons stay.
+    markup = message.reply_markup if isinstance(message, Message) else None
+    try:
+        await query.edit_message_reply_markup(render.without_votes(markup))
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            _log.info("could not remove the vote buttons: %s", exc.message)
+
+
+def _screen_for(action: Action, services: Services, *, feedback: bool) -> Screen | None:
     tr = services.catalogs.translator(action.lang)
     knowledge = services.knowledge
     if action.kind is Kind.ANSWER:
         reply = services.responder.answer(action.target, action.lang)
-        return render.render_reply(reply, tr, knowledge, with_back=True) if reply else None
+        return render.render_reply(reply, tr, knowledge, feedback=feedback) if reply else None
     if action.kind is Kind.TOPICS:
         if not action.target:
             return render.topics_screen(knowledge, tr)
         topic = knowledge.topic(action.target)
         return render.topic_screen(knowledge, topic, tr) if topic else None
-    return render.language_saved(tr)
+    if action.kind is Kind.PAGE:
+        topic_id, page = render.page_of(action.target) or ("", 0)
+        if not topic_id:
+            return render.topics_screen(knowledge, tr, page)
+        topic = knowledge.topic(topic_id)
+        return render.topic_screen(knowledge, topic, tr, page) if topic else None
+    if action.kind is Kind.LANGUAGE:
+        return render.language_saved(tr)
+    return None
 
 
 async def on_inline_query(update: Update, context: BotContext) -> None:
@@ -384,7 +680,7 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
         lang = hint or DEFAULT_LANG
         replies = [
             reply
-            for entry in services.knowledge.entries[: render.MAX_INLINE_RESULTS]
+            for entry in services.knowledge.browsable_entries[: render.MAX_INLINE_RESULTS]
             if (reply := services.responder.answer(entry.id, lang)) is not None
         ]
     lang = replies[0].lang if replies else hint or DEFAULT_LANG

@@ -6,6 +6,8 @@ namespaced format, at most 64 bytes (Telegram's limit):
 
     a:<lang>:<entry-id>   show an answer          t:<lang>              list the topics
     t:<lang>:<topic-id>   list a topic's entries  l:<lang>              choose a language
+    p:<lang>:<n>          page n of the topics    p:<lang>:<topic-id>/<n>  page n of a topic
+    v:<lang>:+<entry-id>  "helpful" (- for not)   o:<lang>              ask an organiser
 
 A change of meaning gets a new prefix, never a new reading of an old one, so buttons in old
 messages either still work or decode to nothing; `decode` never raises on stale, truncated or
@@ -41,8 +43,11 @@ _log = logging.getLogger(__name__)
 
 #: Telegram's limit on callback data, in bytes.
 CALLBACK_DATA_LIMIT = 64
-#: Longer button labels are cut with an ellipsis; phones show about this much.
+#: Longer button labels are cut at a word boundary with an ellipsis; phones show about this much.
 MAX_LABEL = 60
+#: Menus list this many topics or questions per message, then ‹ › buttons: Telegram refuses a
+#: keyboard of more than 100 buttons (and a large one is useless on a phone anyway).
+PAGE_SIZE = 20
 #: Inline mode offers at most this many answers.
 MAX_INLINE_RESULTS = 10
 #: How many example questions /start shows.
@@ -57,6 +62,9 @@ class Kind(StrEnum):
     ANSWER = "a"
     TOPICS = "t"
     LANGUAGE = "l"
+    PAGE = "p"
+    VOTE = "v"
+    ORGANISER = "o"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +98,23 @@ def decode(data: object) -> Action | None:
         kind = Kind(prefix)
     except ValueError:
         return None
-    if kind is Kind.ANSWER and not target:
+    if kind in (Kind.ANSWER, Kind.PAGE, Kind.VOTE) and not target:
         return None
-    if kind is Kind.LANGUAGE and target:
+    if kind in (Kind.LANGUAGE, Kind.ORGANISER) and target:
+        return None
+    if kind is Kind.PAGE and page_of(target) is None:
+        return None
+    if kind is Kind.VOTE and (target[0] not in "+-" or len(target) < 2):
         return None
     return Action(kind, lang, target)
+
+
+def page_of(target: str) -> tuple[str, int] | None:
+    """(topic id or "", page number) of a `Kind.PAGE` target, or None when malformed."""
+    topic, _, number = target.rpartition("/")
+    if not number.isdigit() or len(number) > 6:
+        return None
+    return topic, int(number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +126,15 @@ class Screen:
 
 
 def label(text: str) -> str:
-    """A button label: one line, at most `MAX_LABEL` characters."""
+    """A button label: one line, at most `MAX_LABEL` characters, cut between words."""
     text = " ".join(text.split())
-    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1].rstrip() + "…"
+    if len(text) <= MAX_LABEL:
+        return text
+    cut = text[: MAX_LABEL - 1]
+    space = cut.rfind(" ")
+    if space >= MAX_LABEL // 2:  # a word boundary not too far back; else cut the long word
+        cut = cut[:space]
+    return cut.rstrip(" ,;:–—-") + "…"
 
 
 def button(text: str, action: Action) -> InlineKeyboardButton | None:
@@ -138,15 +164,42 @@ def plain(text: str) -> str:
 
 
 def render_reply(
-    reply: Reply, tr: Translator, knowledge: KnowledgeBase, *, with_back: bool = False
+    reply: Reply,
+    tr: Translator,
+    knowledge: KnowledgeBase,
+    *,
+    with_back: bool = False,
+    feedback: bool = False,
+    organisers: bool = False,
 ) -> Screen:
-    """A responder reply: its text, its links as buttons, and a way back when browsing."""
+    """A responder reply: its text, its links as buttons, and a way back when browsing.
+
+    *feedback* adds "Helpful? 👍 / 👎" under an answer (never under small talk); *organisers*
+    adds "Ask an organiser" under a refusal (only when the bot has admins).
+    """
     lang = reply.lang
     rows: list[list[InlineKeyboardButton | None]] = [
-        [button(link.label, Action(Kind.ANSWER, lang, link.entry_id))] for link in reply.links
+        [
+            button(
+                _link_text(link.entry_id, link.label, lang, knowledge),
+                Action(Kind.ANSWER, lang, link.entry_id),
+            )
+        ]
+        for link in reply.links
     ]
+    if reply.outcome is Outcome.SUGGESTIONS and reply.links:
+        rows.append([button(tr.gettext("None of these → 📚 Topics"), Action(Kind.TOPICS, lang))])
     if reply.outcome is Outcome.NOT_FOUND:
         rows.append([button(tr.gettext("📚 Topics"), Action(Kind.TOPICS, lang))])
+        if organisers:
+            rows.append([button(tr.gettext("✉️ Ask an organiser"), Action(Kind.ORGANISER, lang))])
+    if (
+        feedback
+        and reply.matched
+        and reply.entry_id is not None
+        and not knowledge.is_smalltalk(reply.entry_id)
+    ):
+        rows.append(vote_buttons(reply.entry_id, tr))
     if with_back and reply.entry_id is not None:
         entry = knowledge.entry(reply.entry_id)
         topic = knowledge.topic(entry.topic) if entry is not None else None
@@ -154,6 +207,116 @@ def render_reply(
         rows.append([button(tr.gettext("« Back"), back)])
     # Not cut here: the handlers send an answer too long for one message as several.
     return Screen(reply.text, keyboard(rows))
+
+
+def _link_text(entry_id: str, fallback: str, lang: Lang, knowledge: KnowledgeBase) -> str:
+    entry = knowledge.entry(entry_id)
+    return entry.button_text(lang) if entry is not None else fallback
+
+
+def vote_buttons(entry_id: str, tr: Translator) -> list[InlineKeyboardButton | None]:
+    """The "Helpful? 👍 / 👎" row under an answer."""
+    return [
+        button(tr.gettext("Helpful? 👍"), Action(Kind.VOTE, tr.lang, f"+{entry_id}")),
+        button("👎", Action(Kind.VOTE, tr.lang, f"-{entry_id}")),
+    ]
+
+
+def without_votes(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
+    """*markup* minus its vote buttons: what stays under an answer once it was rated."""
+    if markup is None:
+        return None
+    prefix = f"{Kind.VOTE.value}:"
+    rows = [
+        [
+            b
+            for b in row
+            if not (isinstance(b.callback_data, str) and b.callback_data.startswith(prefix))
+        ]
+        for row in markup.inline_keyboard
+    ]
+    kept = [row for row in rows if row]
+    return InlineKeyboardMarkup(kept) if kept else None
+
+
+def vote_thanks(tr: Translator, helpful: bool) -> str:
+    """The short note after a vote."""
+    if helpful:
+        return tr.gettext("Thanks! Glad it helped.")
+    return tr.gettext(
+        "Thanks for telling me. The organisers will see that this answer did not help."
+    )
+
+
+def vote_already(tr: Translator) -> str:
+    """The note for a second vote on the same answer."""
+    return tr.gettext("You already rated this answer. Thanks!")
+
+
+def acknowledgement(tr: Translator) -> str:
+    """The reply to a bare "ok", "lol" or "👍": short, friendly, no refusal."""
+    return tr.gettext("👍 Anything else? Just ask, or send /topics.")
+
+
+def unknown_link(tr: Translator) -> Screen:
+    """A /start link whose entry or topic no longer exists."""
+    text = tr.gettext(
+        "This link points to something I no longer have — it may be outdated. "
+        "Here is everything I know:"
+    )
+    return Screen(text, keyboard([[button(tr.gettext("📚 Topics"), Action(Kind.TOPICS, tr.lang))]]))
+
+
+def unknown_command(tr: Translator, command: str) -> str:
+    """The line before the help for a command the bot does not know."""
+    return tr.gettext("I don't know the command {command}.").format(command=html.escape(command))
+
+
+# --- messages to and from the organisers ------------------------------------------------------
+
+
+def feedback_prompt(tr: Translator) -> str:
+    """After /feedback or "Ask an organiser": what happens next, and what is shared."""
+    return tr.gettext(
+        "✉️ Write your message to the organisers now: your next message goes to them, "
+        "together with your Telegram name (not your phone number). When they reply, I pass "
+        "the answer on to you here. Send /cancel to send nothing."
+    )
+
+
+def feedback_cancelled(tr: Translator) -> str:
+    return tr.gettext("Okay, nothing was sent.")
+
+
+def feedback_sent(tr: Translator) -> str:
+    return tr.gettext("✅ Sent to the organisers. Their reply will appear here.")
+
+
+def feedback_failed(tr: Translator) -> str:
+    return tr.gettext(
+        "Sorry, I could not reach the organisers just now. Please try again later with /feedback."
+    )
+
+
+def message_for_organisers(tr: Translator, name: str, lang: Lang, text: str) -> str:
+    """A user's message as an admin gets it (*name* and *text* already HTML-escaped)."""
+    return tr.gettext(
+        "✉️ <b>Message from {name}</b> ({lang}):\n\n{text}\n\n"
+        "<i>Reply to this message to answer; I'll pass your reply on.</i>"
+    ).format(name=name, lang=lang, text=text)
+
+
+def organiser_reply(tr: Translator, text: str) -> str:
+    """An admin's reply as the user gets it (*text* already HTML-escaped)."""
+    return tr.gettext("✉️ <b>Reply from the organisers:</b>\n\n{text}").format(text=text)
+
+
+def reply_delivered(tr: Translator) -> str:
+    return tr.gettext("✅ Your reply was delivered.")
+
+
+def reply_not_delivered(tr: Translator) -> str:
+    return tr.gettext("❌ Your reply could not be delivered (the user may have blocked the bot).")
 
 
 def stale_button(tr: Translator) -> str:
@@ -182,17 +345,52 @@ def non_text_hint(tr: Translator) -> str:
 
 
 def topic_buttons(
-    knowledge: KnowledgeBase, tr: Translator
+    knowledge: KnowledgeBase, tr: Translator, page: int = 0
 ) -> list[list[InlineKeyboardButton | None]]:
-    """One button per topic, with its number of entries."""
+    """One button per browsable topic (small talk is left out), with its number of entries;
+    one page of them, and ‹ › buttons when there are more."""
+    topics = knowledge.browsable_topics
+    page, first, last = _page_bounds(len(topics), page)
     rows: list[list[InlineKeyboardButton | None]] = []
-    for topic in knowledge.topics:
+    for topic in topics[first:last]:
         count = len(knowledge.entries_of(topic.id))
         text = tr.gettext("{topic} ({count})").format(
             topic=topic.title_in(tr.lang), count=tr.number(count)
         )
         rows.append([button(text, Action(Kind.TOPICS, tr.lang, topic.id))])
+    rows.append(_pager(len(topics), page, tr, ""))
     return rows
+
+
+def _page_bounds(count: int, page: int) -> tuple[int, int, int]:
+    """The page (clamped to the ones that exist) and the slice of items it shows."""
+    pages = max(1, -(-count // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    return page, page * PAGE_SIZE, min(count, (page + 1) * PAGE_SIZE)
+
+
+def _pager(
+    count: int, page: int, tr: Translator, topic_id: str
+) -> list[InlineKeyboardButton | None]:
+    """‹ n/m › for a list longer than one page; nothing for a short one."""
+    pages = max(1, -(-count // PAGE_SIZE))
+    if pages == 1:
+        return []
+    prefix = f"{topic_id}/" if topic_id else ""
+    row: list[InlineKeyboardButton | None] = []
+    if page > 0:
+        row.append(button("‹", Action(Kind.PAGE, tr.lang, f"{prefix}{page - 1}")))
+    row.append(
+        button(
+            tr.gettext("{page} of {pages}").format(
+                page=tr.number(page + 1), pages=tr.number(pages)
+            ),
+            Action(Kind.PAGE, tr.lang, f"{prefix}{page}"),
+        )
+    )
+    if page + 1 < pages:
+        row.append(button("›", Action(Kind.PAGE, tr.lang, f"{prefix}{page + 1}")))
+    return row
 
 
 def start_screen(knowledge: KnowledgeBase, tr: Translator, name: str) -> Screen:
@@ -206,18 +404,18 @@ def start_screen(knowledge: KnowledgeBase, tr: Translator, name: str) -> Screen:
     ]
     examples = [
         entries[0].title(tr.lang)
-        for topic in knowledge.topics
+        for topic in knowledge.browsable_topics
         if (entries := knowledge.entries_of(topic.id))
     ][:START_EXAMPLES]
     if examples:
         lines += ["", tr.gettext("Just write your question, for example:")]
         lines += [f"• <i>{html.escape(example)}</i>" for example in examples]
-    if knowledge.topics:
+    if knowledge.browsable_topics:
         lines += ["", tr.gettext("Or pick a topic:")]
     return Screen("\n".join(lines), keyboard(topic_buttons(knowledge, tr)))
 
 
-def help_screen(tr: Translator, bot_username: str) -> Screen:
+def help_screen(tr: Translator, bot_username: str, *, organisers: bool = False) -> Screen:
     """How to use the bot: free text, the commands, inline mode."""
     text = tr.gettext(
         "<b>How to use twinbot</b>\n"
@@ -226,19 +424,26 @@ def help_screen(tr: Translator, bot_username: str) -> Screen:
         "/topics — browse everything I know\n"
         "/language — choose the language of the menus\n"
         "/about — about this bot\n"
+        "/privacy — what the bot stores\n"
         "/help — this help\n\n"
         "In any chat, type @{bot} and a question to share an answer with your group."
     ).format(bot=html.escape(bot_username))
+    if organisers:
+        text += "\n\n" + tr.gettext(
+            "/feedback — write to the organisers (they see your Telegram name, not your number)"
+        )
     return Screen(text, keyboard([[button(tr.gettext("📚 Topics"), Action(Kind.TOPICS, tr.lang))]]))
 
 
 def about_screen(knowledge: KnowledgeBase, tr: Translator, loaded_at: datetime) -> Screen:
     """What the bot is, how much it knows, and since when."""
-    answers = tr.ngettext("{count} answer", "{count} answers", len(knowledge)).format(
-        count=tr.number(len(knowledge))
+    # Counted as /topics shows them: small talk is not something the bot "knows".
+    entries, browsable = len(knowledge.browsable_entries), len(knowledge.browsable_topics)
+    answers = tr.ngettext("{count} answer", "{count} answers", entries).format(
+        count=tr.number(entries)
     )
-    topics = tr.ngettext("{count} topic", "{count} topics", len(knowledge.topics)).format(
-        count=tr.number(len(knowledge.topics))
+    topics = tr.ngettext("{count} topic", "{count} topics", browsable).format(
+        count=tr.number(browsable)
     )
     text = "\n\n".join(
         [
@@ -252,32 +457,78 @@ def about_screen(knowledge: KnowledgeBase, tr: Translator, loaded_at: datetime) 
             ),
             tr.gettext(
                 "Questions I cannot answer are logged without your name, so the "
-                "organisers can add the answers."
+                "organisers can add the answers. Details: /privacy"
             ),
         ]
     )
     return Screen(text)
 
 
-def topics_screen(knowledge: KnowledgeBase, tr: Translator) -> Screen:
-    """Every topic as a button."""
-    count = len(knowledge.topics)
+def privacy_screen(
+    tr: Translator, retention_days: int, relay_days: int, *, organisers: bool = False
+) -> Screen:
+    """/privacy: what the bot stores, for how long, and what it never stores."""
+    days = tr.ngettext("{count} day", "{count} days", retention_days).format(
+        count=tr.number(retention_days)
+    )
+    relay = tr.ngettext("{count} day", "{count} days", relay_days).format(
+        count=tr.number(relay_days)
+    )
+    lines = [
+        tr.gettext("<b>What twinbot stores</b>"),
+        tr.gettext(
+            "• Your language choice (/language), under your Telegram user id — deleted when "
+            "you have not written for {days}."
+        ).format(days=days),
+        tr.gettext(
+            "• Questions I could not answer, word for word but without your id or name, so "
+            "the organisers can add answers. Answered questions are only counted."
+        ),
+        tr.gettext(
+            "• Your 👍/👎 on an answer, without your id or name (a one-way code stops double "
+            "votes); with a 👎 also the question it answered, so the organisers can improve it."
+        ),
+    ]
+    if organisers:
+        lines.append(
+            tr.gettext(
+                "• When you write to the organisers (/feedback): your message and your Telegram "
+                "name go to them; to deliver their reply, the bot keeps which chat it came from "
+                "for {relay}."
+            ).format(relay=relay)
+        )
+    lines += [
+        "",
+        tr.gettext(
+            "Questions and ratings are deleted once they are {days} old. Your phone number is "
+            "never seen or stored."
+        ).format(days=days),
+    ]
+    return Screen("\n".join(lines))
+
+
+def topics_screen(knowledge: KnowledgeBase, tr: Translator, page: int = 0) -> Screen:
+    """The browsable topics as buttons, one page of them."""
+    count = len(knowledge.browsable_topics)
     text = tr.ngettext("{count} topic — pick one:", "{count} topics — pick one:", count).format(
         count=tr.number(count)
     )
-    return Screen(text, keyboard(topic_buttons(knowledge, tr)))
+    return Screen(text, keyboard(topic_buttons(knowledge, tr, page)))
 
 
-def topic_screen(knowledge: KnowledgeBase, topic: Topic, tr: Translator) -> Screen:
-    """The entries of one topic as buttons, and Back to all topics."""
+def topic_screen(knowledge: KnowledgeBase, topic: Topic, tr: Translator, page: int = 0) -> Screen:
+    """The entries of one topic as buttons (one page of them), and Back to all topics."""
     entries = knowledge.entries_of(topic.id)
     heading = tr.ngettext(
         "{count} question — pick one:", "{count} questions — pick one:", len(entries)
     ).format(count=tr.number(len(entries)))
     text = f"<b>{html.escape(topic.title_in(tr.lang))}</b>\n{heading}"
+    page, first, last = _page_bounds(len(entries), page)
     rows: list[list[InlineKeyboardButton | None]] = [
-        [button(entry.title(tr.lang), Action(Kind.ANSWER, tr.lang, entry.id))] for entry in entries
+        [button(entry.button_text(tr.lang), Action(Kind.ANSWER, tr.lang, entry.id))]
+        for entry in entries[first:last]
     ]
+    rows.append(_pager(len(entries), page, tr, topic.id))
     rows.append([button(tr.gettext("« Back"), Action(Kind.TOPICS, tr.lang))])
     return Screen(text, keyboard(rows))
 
@@ -313,7 +564,7 @@ def inline_results(
     results = []
     for reply in replies[:MAX_INLINE_RESULTS]:
         entry = knowledge.entry(reply.entry_id or "")
-        if entry is None:
+        if entry is None or knowledge.is_smalltalk(entry.id):
             continue
         description = " ".join(plain(reply.text).split())
         markup = None
@@ -339,15 +590,19 @@ def inline_results(
 # --- start-up registration ---------------------------------------------------------------------
 
 
-def commands(tr: Translator) -> list[BotCommand]:
-    """The command menu in one language."""
-    return [
+def commands(tr: Translator, *, organisers: bool = False) -> list[BotCommand]:
+    """The command menu in one language; /feedback only when the bot has organisers."""
+    menu = [
         BotCommand("start", tr.gettext("Start and pick a topic")),
         BotCommand("topics", tr.gettext("Browse all topics")),
         BotCommand("language", tr.gettext("Choose your language")),
         BotCommand("help", tr.gettext("How to use twinbot")),
         BotCommand("about", tr.gettext("About this bot")),
+        BotCommand("privacy", tr.gettext("What the bot stores")),
     ]
+    if organisers:
+        menu.append(BotCommand("feedback", tr.gettext("Write to the organisers")))
+    return menu
 
 
 def description(tr: Translator) -> str:

@@ -149,11 +149,19 @@ def database_notice(tr: Translator, path: str, problem: str, aside: str = "") ->
 # --- unanswered questions -------------------------------------------------------------------
 
 
-def unanswered_messages(report: UnansweredReport, tr: Translator, zone: tzinfo) -> list[str]:
-    """The most frequent unanswered questions of a period, numbered."""
+def unanswered_messages(
+    report: UnansweredReport,
+    tr: Translator,
+    zone: tzinfo,
+    knowledge: KnowledgeBase | None = None,
+) -> list[str]:
+    """The most frequent unanswered questions of a period, numbered; then the answers rated
+    👎, each with the entry that was given and the questions behind it."""
     head = [f"<b>{html.escape(_period(report.period.days, report.period.since, tr, zone))}</b>"]
+    rated = _not_helpful_blocks(report, tr, zone, knowledge)
     if not report.total:
-        return [head[0] + "\n" + tr.gettext("No unanswered questions in this period.")]
+        text = head[0] + "\n" + tr.gettext("No unanswered questions in this period.")
+        return split_blocks([text], rated, separator="\n\n") if rated else [text]
     summary = tr.ngettext(
         "{count} question without an answer", "{count} questions without an answer", report.total
     ).format(count=tr.number(report.total))
@@ -188,7 +196,36 @@ def unanswered_messages(report: UnansweredReport, tr: Translator, zone: tzinfo) 
             f"{tr.number(number)}. <i>{html.escape(question.question)}</i> — "
             f"{tr.number(question.count)}×\n    {' · '.join(details)}"
         )
-    return split_blocks(["\n".join(head)], blocks)
+    messages = split_blocks(["\n".join(head)], blocks)
+    if rated:
+        messages = [*messages[:-1], *split_blocks([messages[-1]], rated, separator="\n\n")]
+    return messages
+
+
+def _not_helpful_blocks(
+    report: UnansweredReport, tr: Translator, zone: tzinfo, knowledge: KnowledgeBase | None
+) -> list[str]:
+    if not report.not_helpful:
+        return []
+    blocks = [tr.gettext("<b>👎 Answers rated not helpful</b>")]
+    for number, rated in enumerate(report.not_helpful, 1):
+        entry = knowledge.entry(rated.entry_id) if knowledge is not None else None
+        name = html.escape(entry.title(tr.lang)) if entry is not None else ""
+        code = f"<code>{html.escape(rated.entry_id)}</code>"
+        lines = [
+            f"{tr.number(number)}. {name} ({code}) — {tr.number(rated.count)}×"
+            if name
+            else f"{tr.number(number)}. {code} — {tr.number(rated.count)}×"
+        ]
+        lines += [f"    <i>{html.escape(question)}</i>" for question in rated.questions]
+        lines.append(
+            "    "
+            + tr.gettext("last rated {time}").format(
+                time=tr.date(rated.last_seen.astimezone(zone), "short")
+            )
+        )
+        blocks.append("\n".join(lines))
+    return blocks
 
 
 # --- statistics -----------------------------------------------------------------------------
@@ -237,6 +274,18 @@ def stats_messages(
                 f"{tr.number(count)} — {name} ({code})" if name else f"{tr.number(count)} — {code}"
             )
         blocks.append("\n".join(top))
+    if stats.helpful or stats.not_helpful:
+        blocks.append(
+            tr.gettext("Helpful? 👍 {helpful} · 👎 {not_helpful}").format(
+                helpful=tr.number(stats.helpful), not_helpful=tr.number(stats.not_helpful)
+            )
+        )
+    if stats.smalltalk:
+        blocks.append(
+            tr.gettext("Small talk (greetings, thanks) answered: {count}").format(
+                count=tr.number(stats.smalltalk)
+            )
+        )
     return split_blocks([head], blocks, separator="\n\n")
 
 
