@@ -427,7 +427,10 @@ async def on_text(update: Update, context: BotContext) -> None:
         name = update.effective_user.first_name if update.effective_user else ""
         await _send(message, render.start_screen(services.knowledge, tr, name))
         return
-    reply, match = services.responder.explain(question, hint)
+    # Off the event loop: with the encoder a question costs tens of milliseconds of CPU,
+    # during which other chats' replies and the next getUpdates would wait. The responder is
+    # read-only and serves concurrent questions.
+    reply, match = await asyncio.to_thread(services.responder.explain, question, hint)
     _log.debug(
         "question: %s in %s (detected %s) -> %s (%.0f)",
         reply.outcome,
@@ -675,7 +678,9 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
     hint = await preferred_lang(update, services)
     text = query.query.strip()
     if text:
-        replies = services.responder.search(text[:300], hint, limit=render.MAX_INLINE_RESULTS)
+        replies = await asyncio.to_thread(
+            services.responder.search, text[:300], hint, limit=render.MAX_INLINE_RESULTS
+        )
     else:
         lang = hint or DEFAULT_LANG
         replies = [
