@@ -77,8 +77,6 @@ class DenseRanking:
 
     candidates: tuple[Scored[DenseEvidence], ...]
     vector: npt.NDArray[np.float32]
-    #: entry id → cosine, for every entry compared (the top few and any asked for)
-    cosines: dict[str, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,8 +180,7 @@ class DenseRanker:
             )
             for rank, entry in enumerate(order.tolist())
         )
-        cosines = {self.index.entry_ids[e]: float(best[e]) for e in np.flatnonzero(best > _UNSEEN)}
-        return DenseRanking(candidates, vector, cosines)
+        return DenseRanking(candidates, vector)
 
     def evidence(self, ranking: DenseRanking, entry_id: str) -> DenseEvidence:
         """The evidence for any entry, ranked or not."""
@@ -210,10 +207,6 @@ class DenseRanker:
             if row.any():
                 return float(row.astype(np.float32) @ ranking.vector)
         return 0.0
-
-    def similarity(self, ranking: DenseRanking, text: str) -> float:
-        """Cosine of the ranked question with another text (the question without some words)."""
-        return float(self.encoder.encode([text])[0] @ ranking.vector)
 
     def _best_per_entry(
         self, vector: npt.NDArray[np.float32]
