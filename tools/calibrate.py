@@ -500,16 +500,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             l2 = choose_l2(fit_rows, names)
             model = fit_variant(fit_rows, names, l2)
             cv = cross_validated(rows, names, l2, folds=5)[1]
-            variants[mode] = {
-                "features": list(model.features),
-                "mean": list(model.mean),
-                "std": list(model.std),
-                "weights": list(model.weights),
-                "bias": model.bias,
-                "answer": model.answer,
-                "suggest": model.suggest,
-                "tie": model.tie,
-            }
+            variants[mode] = model.to_json()
             report[mode] = {
                 "l2": l2,
                 "figures": figures(rows, model),
@@ -519,7 +510,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 rank_weights = weights
         assert rank_weights is not None
     data = {
-        "rank": {k: getattr(rank_weights, k) for k in RankWeights.__dataclass_fields__},
+        "rank": rank_weights.to_json(),
         "variants": variants,
         "fitted_on": {
             "sets": {name: sum(1 for i in items if i.set == name) for name in SETS},

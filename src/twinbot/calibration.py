@@ -92,6 +92,9 @@ class RankWeights:
     cosine_center: float
     cosine_scale: float
 
+    def to_json(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in RankWeights.__dataclass_fields__}
+
     def score(self, coverage: float, fit: float, concept_missed: float, cosine: float) -> float:
         """A candidate's fused ranking score (comparable only within one question)."""
         return (
@@ -118,6 +121,19 @@ class Model:
     #: Two different entries whose fused ranking scores are closer than this are a tie:
     #: suggestions, not an answer.
     tie: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The variant as data/calibration.json holds it (what `Calibration.from_json` reads)."""
+        return {
+            "features": list(self.features),
+            "mean": list(self.mean),
+            "std": list(self.std),
+            "weights": list(self.weights),
+            "bias": self.bias,
+            "answer": self.answer,
+            "suggest": self.suggest,
+            "tie": self.tie,
+        }
 
     def confidence(self, signals: Mapping[str, float]) -> float:
         """0–100: the fitted probability that the candidate answers the question."""
@@ -152,6 +168,13 @@ class Calibration:
 
     def model(self, variant: str) -> Model:
         return self.variants[variant]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank.to_json(),
+            "variants": {name: model.to_json() for name, model in self.variants.items()},
+            "fitted_on": dict(self.fitted_on),
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Calibration:

@@ -128,7 +128,7 @@ def test_outcomes_by_threshold_and_ties() -> None:
 
 
 def test_a_malformed_calibration_is_refused() -> None:
-    shipped_data = json.loads(json.dumps(_as_json(load_calibration())))
+    shipped_data = json.loads(json.dumps(load_calibration().to_json()))
     shipped_data["variants"]["fused"]["std"] = [0.0] * len(
         shipped_data["variants"]["fused"]["features"]
     )
@@ -138,6 +138,7 @@ def test_a_malformed_calibration_is_refused() -> None:
 
 def test_the_shipped_calibration_reads_only_signals_fusion_makes() -> None:
     calibration = load_calibration()
+    assert Calibration.from_json(calibration.to_json()) == calibration  # what calibrate writes
     assert set(calibration.variants) == {"fused", "lexical"}
     assert set(calibration.model("fused").features) <= LEXICAL_SIGNALS | DENSE_SIGNALS
     assert set(calibration.model("lexical").features) <= LEXICAL_SIGNALS
@@ -179,26 +180,6 @@ def test_a_tie_at_the_top_is_a_suggestion() -> None:
     untied = type(responder)(responder.knowledge, responder.catalogs, responder.fuser)
     untied.model = replace(tied.model, tie=0.0)
     assert untied.understand("Wann war die Konferenz?").outcome is Outcome.ANSWER
-
-
-def _as_json(calibration: Calibration) -> dict[str, object]:
-    return {
-        "rank": {k: getattr(calibration.rank, k) for k in RankWeights.__dataclass_fields__},
-        "variants": {
-            name: {
-                "features": list(m.features),
-                "mean": list(m.mean),
-                "std": list(m.std),
-                "weights": list(m.weights),
-                "bias": m.bias,
-                "answer": m.answer,
-                "suggest": m.suggest,
-                "tie": m.tie,
-            }
-            for name, m in calibration.variants.items()
-        },
-        "fitted_on": dict(calibration.fitted_on),
-    }
 
 
 def test_the_encoder_reads_what_the_lexical_ranker_reads_cut_to_the_limit() -> None:
