@@ -14,6 +14,10 @@ optionally only for calls matching a predicate: an error response (429 with `ret
 5xx, 409 Conflict…), a connection closed without a response, a slow response (for read
 timeouts), a response held until the test releases it, or a success whose result is whatever
 the test says (`Answer`).
+
+`enforce_rate(n)` makes it refuse messages as Telegram's flood control does: beyond `n`
+messages a second overall (a bucket of `n` that refills at `n` a second), a message gets
+429 "Too Many Requests: retry after 1" and is recorded in `refused`.
 """
 
 from __future__ import annotations
@@ -43,6 +47,17 @@ BOT = {
 }
 #: How long getUpdates waits for an update at most, whatever `timeout` the bot asks for.
 MAX_LONG_POLL = 0.05
+#: The calls Telegram's overall flood limit counts: each one puts a message into a chat.
+MESSAGE_METHODS = frozenset(
+    {
+        "sendMessage",
+        "editMessageText",
+        "sendPhoto",
+        "sendDocument",
+        "copyMessage",
+        "forwardMessage",
+    }
+)
 
 
 @dataclass
@@ -165,6 +180,11 @@ class FakeBotApi:
         self._lock = threading.Lock()
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
+        #: Messages refused by `enforce_rate`'s flood control.
+        self.refused: list[Call] = []
+        self._rate: float | None = None
+        self._tokens = 0.0
+        self._filled_at = 0.0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -247,6 +267,27 @@ class FakeBotApi:
         self.inject(method, Hold(release), times, when)
         return release
 
+    def enforce_rate(self, per_second: float) -> None:
+        """Refuse messages beyond *per_second* overall with a 429, as Telegram does."""
+        with self._lock:
+            self._rate = per_second
+            self._tokens = per_second
+            self._filled_at = time.monotonic()
+
+    def _over_rate(self, call: Call) -> bool:
+        """Whether flood control refuses *call* (taking a token from the bucket if not)."""
+        with self._lock:
+            if self._rate is None or call.method not in MESSAGE_METHODS:
+                return False
+            now = time.monotonic()
+            self._tokens = min(self._rate, self._tokens + (now - self._filled_at) * self._rate)
+            self._filled_at = now
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return False
+            self.refused.append(call)
+            return True
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -271,6 +312,8 @@ class FakeBotApi:
         return None
 
     def _result(self, call: Call, fault: Fault | None) -> tuple[int, dict[str, Any]]:
+        if fault is None and self._over_rate(call):
+            fault = Fail(429, "Too Many Requests: retry after 1", {"retry_after": 1})
         if isinstance(fault, Fail):
             body: dict[str, Any] = {
                 "ok": False,
