@@ -6,8 +6,8 @@ unknown commands, so anybody else who sends one gets exactly the unknown-command
 learns nothing. The commands appear in the menu only in admins' chats (`BotCommandScopeChat`
 per admin and language, next to the everyone-menu `app.register_profile` sets).
 
-`attach` gives the application its `Organisers`: the admin ids, the `Reloader` of the
-knowledge folder and the language each admin last used. The reloader installs a new
+`attach` gives the application its `Organisers` (organisers.py): the admin ids, the `Reloader`
+of the knowledge folder and the language each admin last used. The reloader installs a new
 knowledge base by replacing `Services` as a whole, so a handler that already holds the old
 services finishes with them. Reloads started by a file change are reported to every admin,
 in their language; /reload answers the admin who sent it.
@@ -30,14 +30,14 @@ from telegram.ext import CommandHandler, TypeHandler, filters
 from twinbot import report
 from twinbot.bot import render, reports
 from twinbot.bot.context import BotContext, Services
-from twinbot.bot.handlers import ui_translator
+from twinbot.bot.language import ui_translator, ui_translator_for
+from twinbot.bot.organisers import Organisers
 from twinbot.config import Settings
-from twinbot.i18n import Translator, negotiate
+from twinbot.i18n import Translator
 from twinbot.knowledge import DEFAULT_LANG, LANGS, Lang
 from twinbot.paths import bundled_knowledge_dir
 from twinbot.reloader import Reloader, ReloadMode, ReloadResult
 from twinbot.responder import Responder
-from twinbot.storage import Storage
 
 if TYPE_CHECKING:
     from twinbot.bot.app import BotApplication
@@ -50,33 +50,6 @@ ADMIN_COMMANDS = ("reload", "unanswered", "stats")
 UNANSWERED_LIMIT = 20
 #: How often the bot looks whether its database file is still there and writable.
 STORAGE_CHECK_SECONDS = 5.0
-
-
-class Organisers:
-    """The admins, the reloader, and what the bot remembers about the admins while it runs."""
-
-    def __init__(self, ids: frozenset[int], reloader: Reloader | None, zone: tzinfo) -> None:
-        self.ids = ids
-        self.reloader = reloader
-        #: Days and times in reports and notices are the server's.
-        self.zone = zone
-        # The Telegram language of each admin's last update: notices have no update to ask.
-        self._languages: dict[int, Lang] = {}
-        # Admins whose menu is set; one whose chat did not exist yet is retried when they write.
-        self.menus: set[int] = set()
-
-    def is_admin(self, user_id: int | None) -> bool:
-        return user_id is not None and user_id in self.ids
-
-    def remember(self, user_id: int, language_code: str | None) -> None:
-        lang = negotiate(language_code)
-        if lang is not None:
-            self._languages[user_id] = lang
-
-    async def lang_of(self, user_id: int, storage: Storage) -> Lang:
-        """The admin's /language choice, else their Telegram language, else English."""
-        saved = await asyncio.to_thread(storage.language_of, user_id)
-        return saved or self._languages.get(user_id, DEFAULT_LANG)
 
 
 def attach(application: BotApplication, settings: Settings) -> Organisers:
@@ -224,7 +197,7 @@ async def notify_admins(application: BotApplication, result: ReloadResult) -> No
     if organisers is None:
         return
     for admin in sorted(organisers.ids):
-        tr = services.catalogs.translator(await organisers.lang_of(admin, services.storage))
+        tr = await ui_translator_for(admin, services)
         texts = reports.reload_messages(result, tr, services.loaded_at, organisers.zone)
         try:
             for text in texts:
@@ -242,7 +215,7 @@ async def tell_admins(application: BotApplication, text: Callable[[Translator], 
         return
     for admin in sorted(organisers.ids):
         try:
-            tr = services.catalogs.translator(await organisers.lang_of(admin, services.storage))
+            tr = await ui_translator_for(admin, services)
         except Exception:  # the database may be what is broken
             tr = services.catalogs.translator(DEFAULT_LANG)
         try:

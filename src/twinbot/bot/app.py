@@ -59,9 +59,9 @@ from twinbot.bot.handlers import (
     on_text,
     on_topics,
     on_unknown_command,
-    ui_translator,
 )
 from twinbot.bot.inbox import Inbox, InboxProcessor
+from twinbot.bot.language import ui_translator
 from twinbot.bot.local import Endpoint, LocalRequest
 from twinbot.bot.logs import redact
 from twinbot.bot.throttle import Throttle

@@ -22,8 +22,8 @@ from twinbot.responder import Responder
 from twinbot.storage import Storage
 
 if TYPE_CHECKING:
-    from twinbot.bot.admin import Organisers
     from twinbot.bot.inbox import Inbox
+    from twinbot.bot.organisers import Organisers
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,7 @@
 """Thin Telegram handlers: read the update, ask the responder, send what render builds.
 
-The language policy lives here (the mechanism is `twinbot.i18n`): free text is answered in the
-language it is written in, else the user's saved /language choice, else Telegram's
-`language_code`, else English; menus and commands use the last three. Any field of an update
-may be missing — a handler that finds nothing to answer returns quietly.
+Which language each reply is in is `language.py`'s decision. Any field of an update may be
+missing — a handler that finds nothing to answer returns quietly.
 """
 
 from __future__ import annotations
@@ -25,38 +23,19 @@ from twinbot.acknowledgements import is_acknowledgement
 from twinbot.bot import render
 from twinbot.bot.context import BotContext, Services
 from twinbot.bot.feedback import RELAY_LIFETIME
+from twinbot.bot.language import preferred_lang, ui_translator, ui_translator_for
 from twinbot.bot.render import Action, Kind, Screen
 from twinbot.bot.split import split_html, text_content, truncate_html
 from twinbot.bot.throttle import Verdict
 from twinbot.calibration import Match
-from twinbot.i18n import Translator, negotiate
-from twinbot.knowledge import DEFAULT_LANG, Lang
+from twinbot.i18n import Translator
+from twinbot.knowledge import DEFAULT_LANG
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 #: `/start topic-<id>` opens a topic; any other payload is an entry id.
 TOPIC_LINK_PREFIX = "topic-"
-
-
-# --- language policy -----------------------------------------------------------------------
-
-
-async def preferred_lang(update: Update, services: Services) -> Lang | None:
-    """The user's saved /language choice, else their Telegram language; None if neither."""
-    user = update.effective_user
-    if user is None:
-        return None
-    known, saved = services.storage.cached_language(user.id)
-    if not known:  # the first time this user writes: ask the database, off the event loop
-        saved = await asyncio.to_thread(services.storage.language_of, user.id)
-    return saved or negotiate(user.language_code)
-
-
-async def ui_translator(update: Update, services: Services) -> Translator:
-    """The translator for menus and commands."""
-    lang = await preferred_lang(update, services) or DEFAULT_LANG
-    return services.catalogs.translator(lang)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -515,14 +494,6 @@ MAX_RELAYED = 3000
 def _cut(text: str | None) -> str:
     text = text or ""
     return text if len(text) <= MAX_RELAYED else text[: MAX_RELAYED - 1] + "…"
-
-
-async def ui_translator_for(user_id: int, services: Services) -> Translator:
-    """The translator for an admin's own messages (their /language, else English)."""
-    organisers = services.organisers
-    if organisers is None:
-        return services.catalogs.translator(DEFAULT_LANG)
-    return services.catalogs.translator(await organisers.lang_of(user_id, services.storage))
 
 
 async def _to_organisers(update: Update, message: Message, context: BotContext) -> None:
