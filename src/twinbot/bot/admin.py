@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram import BotCommandScopeChat, Update
 from telegram.error import TelegramError
@@ -29,7 +29,7 @@ from telegram.ext import CommandHandler, TypeHandler, filters
 
 from twinbot import report
 from twinbot.bot import render, reports
-from twinbot.bot.context import BotContext, Services
+from twinbot.bot.context import BotApplication, BotContext, Services
 from twinbot.bot.language import ui_translator, ui_translator_for
 from twinbot.bot.organisers import Organisers
 from twinbot.config import Settings
@@ -38,9 +38,6 @@ from twinbot.knowledge import DEFAULT_LANG, LANGS, Lang
 from twinbot.paths import bundled_knowledge_dir
 from twinbot.reloader import Reloader, ReloadMode, ReloadResult
 from twinbot.responder import Responder
-
-if TYPE_CHECKING:
-    from twinbot.bot.app import BotApplication
 
 _log = logging.getLogger(__name__)
 
