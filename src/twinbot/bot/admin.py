@@ -28,7 +28,7 @@ from telegram.error import TelegramError
 from telegram.ext import CommandHandler, TypeHandler, filters
 
 from twinbot import report
-from twinbot.bot import render, reports
+from twinbot.bot import admin_render, render
 from twinbot.bot.context import BotApplication, BotContext, Services
 from twinbot.bot.language import ui_translator, ui_translator_for
 from twinbot.bot.organisers import Organisers
@@ -121,7 +121,7 @@ async def on_reload(update: Update, context: BotContext) -> None:
     tr = await ui_translator(update, context.bot_data.services)
     result = await organisers.reloader.reload(force=True)
     serving_since = context.bot_data.services.loaded_at
-    for text in reports.reload_messages(result, tr, serving_since, organisers.zone):
+    for text in admin_render.reload_messages(result, tr, serving_since, organisers.zone):
         await message.reply_text(text)
 
 
@@ -147,7 +147,7 @@ async def _report(update: Update, context: BotContext, command: str, build: Buil
     tr = await ui_translator(update, services)
     days = _days(context.args or [])
     if days is None:
-        texts = reports.usage(tr, command)
+        texts = admin_render.usage(tr, command)
     else:
         period = report.Period.last_days(days, datetime.now(UTC), organisers.zone)
         # Reading and grouping a long log is work for a thread, not the event loop.
@@ -159,7 +159,7 @@ async def _report(update: Update, context: BotContext, command: str, build: Buil
 def _days(args: list[str]) -> int | None:
     if not args:
         return report.DEFAULT_DAYS
-    if len(args) == 1 and args[0].isdigit() and 1 <= int(args[0]) <= reports.MAX_DAYS:
+    if len(args) == 1 and args[0].isdigit() and 1 <= int(args[0]) <= admin_render.MAX_DAYS:
         return int(args[0])
     return None
 
@@ -170,7 +170,7 @@ def _unanswered_messages(
     logged = services.storage.questions_between(period.since, None, unanswered_only=True)
     votes = services.storage.votes_between(period.since, None)
     listing = report.unanswered(logged, period, limit=UNANSWERED_LIMIT, votes=votes)
-    return reports.unanswered_messages(listing, tr, zone, services.knowledge)
+    return admin_render.unanswered_messages(listing, tr, zone, services.knowledge)
 
 
 def _stats_messages(
@@ -181,7 +181,7 @@ def _stats_messages(
     logged = services.storage.questions_between(period.since, None)
     votes = services.storage.votes_between(period.since, None)
     stats = report.stats(logged, period, zone, smalltalk=smalltalk, votes=votes)
-    return reports.stats_messages(stats, tr, services.knowledge, zone)
+    return admin_render.stats_messages(stats, tr, services.knowledge, zone)
 
 
 # --- notices and the menu -------------------------------------------------------------------
@@ -195,7 +195,7 @@ async def notify_admins(application: BotApplication, result: ReloadResult) -> No
         return
     for admin in sorted(organisers.ids):
         tr = await ui_translator_for(admin, services)
-        texts = reports.reload_messages(result, tr, services.loaded_at, organisers.zone)
+        texts = admin_render.reload_messages(result, tr, services.loaded_at, organisers.zone)
         try:
             for text in texts:
                 await application.bot.send_message(admin, text)
@@ -228,7 +228,7 @@ async def watch_storage(application: BotApplication, stop: asyncio.Event) -> Non
     path = str(storage.path)
 
     def notice(problem: str, aside: str = "") -> Callable[[Translator], str]:
-        return lambda tr: reports.database_notice(tr, path, problem, aside)
+        return lambda tr: admin_render.database_notice(tr, path, problem, aside)
 
     if storage.recovered_from is not None:
         await tell_admins(application, notice("damaged", str(storage.recovered_from)))
@@ -264,7 +264,7 @@ async def _register_menu(application: BotApplication, admin: int) -> None:
     try:
         for lang, code in targets:
             tr = services.catalogs.translator(lang)
-            menu = render.commands(tr, organisers=True) + reports.admin_commands(tr)
+            menu = render.commands(tr, organisers=True) + admin_render.admin_commands(tr)
             await application.bot.set_my_commands(menu, scope=scope, language_code=code)
     except TelegramError as exc:
         # Telegram knows a chat only once the admin has written to the bot; retried then.

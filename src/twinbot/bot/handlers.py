@@ -24,7 +24,7 @@ from twinbot.bot import render
 from twinbot.bot.context import BotContext, Services
 from twinbot.bot.feedback import RELAY_LIFETIME
 from twinbot.bot.language import preferred_lang, ui_translator, ui_translator_for
-from twinbot.bot.render import Action, Kind, Screen
+from twinbot.bot.render import Action, ButtonKind, Screen
 from twinbot.bot.split import split_html, text_content, truncate_html
 from twinbot.bot.throttle import Verdict
 from twinbot.calibration import Match
@@ -554,10 +554,10 @@ async def on_callback(update: Update, context: BotContext) -> None:
     services = context.bot_data.services
     action = render.decode(query.data)
     _log.debug("button: %r -> %s", (query.data or "")[:64], action)
-    if action is not None and action.kind is Kind.VOTE:
+    if action is not None and action.kind is ButtonKind.VOTE:
         await _vote(query, action, context)
         return
-    if action is not None and action.kind is Kind.ORGANISER and _has_organisers(services):
+    if action is not None and action.kind is ButtonKind.ORGANISER and _has_organisers(services):
         user = update.effective_user
         if user is not None:
             context.bot_data.conversations.expect_message(user.id)
@@ -576,12 +576,12 @@ async def on_callback(update: Update, context: BotContext) -> None:
         tr = await ui_translator(update, services)
         await query.answer(render.stale_button(tr), show_alert=True)
         return
-    if action.kind is Kind.LANGUAGE:
+    if action.kind is ButtonKind.LANGUAGE:
         user = update.effective_user
         if user is not None:
             await asyncio.to_thread(services.storage.set_language, user.id, action.lang)
     await query.answer()
-    if action.kind is Kind.ANSWER:
+    if action.kind is ButtonKind.ANSWER:
         await _send_to_chat(query, screen)
         return
     await _edit(query, screen)
@@ -621,21 +621,21 @@ async def _vote(query: CallbackQuery, action: Action, context: BotContext) -> No
 def _screen_for(action: Action, services: Services, *, feedback: bool) -> Screen | None:
     tr = services.catalogs.translator(action.lang)
     knowledge = services.knowledge
-    if action.kind is Kind.ANSWER:
+    if action.kind is ButtonKind.ANSWER:
         reply = services.responder.answer(action.target, action.lang)
         return render.render_reply(reply, tr, knowledge, feedback=feedback) if reply else None
-    if action.kind is Kind.TOPICS:
+    if action.kind is ButtonKind.TOPICS:
         if not action.target:
             return render.topics_screen(knowledge, tr)
         topic = knowledge.topic(action.target)
         return render.topic_screen(knowledge, topic, tr) if topic else None
-    if action.kind is Kind.PAGE:
+    if action.kind is ButtonKind.PAGE:
         topic_id, page = render.page_of(action.target) or ("", 0)
         if not topic_id:
             return render.topics_screen(knowledge, tr, page)
         topic = knowledge.topic(topic_id)
         return render.topic_screen(knowledge, topic, tr, page) if topic else None
-    if action.kind is Kind.LANGUAGE:
+    if action.kind is ButtonKind.LANGUAGE:
         return render.language_saved(tr)
     return None
 
