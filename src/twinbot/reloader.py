@@ -32,7 +32,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from twinbot.i18n import Catalogs
-from twinbot.loader import KNOWLEDGE_SUFFIXES, knowledge_files, read_knowledge_file
+from twinbot.loader import is_knowledge_file, knowledge_files, read_knowledge_file
 from twinbot.ranking.dense import Encoder
 from twinbot.responder import Responder
 from twinbot.validate import check_knowledge
@@ -82,11 +82,6 @@ class ReloadResult:
 
 Install = Callable[[Responder], None]
 Report = Callable[[ReloadResult], Awaitable[None]]
-
-
-def is_knowledge_file(name: str) -> bool:
-    """Whether the loader reads a file of this name (editor swap and backup files: no)."""
-    return name.endswith(KNOWLEDGE_SUFFIXES) and not name.startswith(".")
 
 
 def fingerprint(directory: Path) -> str:
