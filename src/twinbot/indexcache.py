@@ -23,7 +23,8 @@ from twinbot.loader import is_knowledge_file
 from twinbot.ranking.dense import DenseIndex
 from twinbot.ranking.lexical import LexicalRanker, gc_paused
 
-#: Bump when the pickled layout changes in a way the source fingerprint wouldn't catch.
+#: Bump when the pickled layout changes in a way `index_key`'s inputs (the sources, the
+#: knowledge files, the encoder) wouldn't catch.
 CACHE_FORMAT = 2
 _KEEP = 4
 #: The modules whose code shapes a cached index (a test holds this closed under imports).

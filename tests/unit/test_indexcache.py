@@ -103,7 +103,7 @@ def test_chat_reports_broken_knowledge_with_file_and_line(
     assert "conference.yaml:" in capsys.readouterr().err
 
 
-def test_the_fingerprinted_sources_include_everything_they_import() -> None:
+def test_the_sources_in_the_key_include_everything_they_import() -> None:
     """A change to any module an index is built with must change the cache key."""
     package = Path(indexcache.__file__).parent
     listed = set(indexcache._SOURCES)
