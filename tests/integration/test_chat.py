@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sample_knowledge import sample_knowledge
+from auxil.sample_knowledge import sample_knowledge
 from twinbot.config import Settings
 from twinbot.console import Terminal, locale_language, run_chat, terminal_text
 from twinbot.storage import Storage

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_bot_api import TOKEN, FakeBotApi
+
+from auxil.fake_bot_api import TOKEN, FakeBotApi
 
 pytest.importorskip("twinbot.validate")
 

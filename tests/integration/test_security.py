@@ -16,11 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bot_harness import callback, inline_query, message, only, running_bot
-from fake_bot_api import TOKEN, FakeBotApi
 
-from sample_knowledge import sample_knowledge
-from telegram_html import assert_telegram_html
+from auxil.bot_harness import callback, inline_query, message, only, running_bot
+from auxil.fake_bot_api import TOKEN, FakeBotApi
+from auxil.sample_knowledge import sample_knowledge
+from auxil.telegram_html import assert_telegram_html
 from twinbot.bot.split import text_content
 from twinbot.cli import main
 from twinbot.loader import load_knowledge

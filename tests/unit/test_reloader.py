@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_folder import (
+from auxil.knowledge_folder import (
     BROKEN,
     BROKEN_LINE,
     PARKING,

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from telegram import InputTextMessageContent
 
-from sample_knowledge import sample_knowledge
+from auxil.sample_knowledge import sample_knowledge
 from twinbot.assembly import build_responder
 from twinbot.bot import render
 from twinbot.bot.render import Action, ButtonKind
