@@ -87,6 +87,7 @@ def test_invalid_knowledge_exits_1_with_file_and_line(
     assert "broken.yaml:" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_stdin_batch_one_line_per_question_flushed_until_eof() -> None:
     questions = ["motto?", "", "Who is the mayor of Karlsruhe?", "kogda byla konferentsiya", "🤔"]
     proc = subprocess.Popen(

@@ -21,6 +21,9 @@ from auxil.sample_knowledge import sample_knowledge
 from twinbot.bot.delivery import DeliveryPolicy
 from twinbot.storage import DATABASE_NAME, SCHEMA_VERSION, Storage
 
+# Every test starts a process and kills it.
+pytestmark = pytest.mark.slow
+
 # Writes as the bot does (from worker threads, through one Storage), and reports each write
 # only after the call that commits it has returned.
 WRITER = r"""

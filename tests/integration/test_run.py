@@ -16,6 +16,9 @@ import pytest
 
 from auxil.fake_bot_api import TOKEN, FakeBotApi
 
+# Every test starts `twinbot run` as a process.
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("twinbot.validate")
 
 
