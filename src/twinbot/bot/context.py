@@ -6,8 +6,7 @@ knowledge base between two updates without a handler ever seeing half of it. `Bo
 `BotApplication` are the python-telegram-bot types parametrised with them.
 
 This is the package's leaf: it imports no other `twinbot.bot` module at run time (the state
-it holds is named for mypy only), so handlers, the admin side and the wiring all import it and
-none of them needs another to do so.
+it holds is named for mypy only), so any bot module can import it without loading the rest.
 """
 
 from __future__ import annotations

@@ -36,7 +36,8 @@ async def ui_translator(update: Update, services: Services) -> Translator:
 
 
 async def ui_translator_for(user_id: int, services: Services) -> Translator:
-    """The translator for an admin's own messages (their /language, else English)."""
+    """The translator for an admin's own messages (see `Organisers.lang_of`); English when the
+    bot has no organisers."""
     organisers = services.organisers
     if organisers is None:
         return services.catalogs.translator(DEFAULT_LANG)
