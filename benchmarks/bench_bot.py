@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Load on the whole bot (issue 6): twinbot next to a minimal python-telegram-bot echo bot.
 
-Both bots run in this process against the same fake Bot API (tests/integration/fake_bot_api.py),
+Both bots run in this process against the same fake Bot API (tests/auxil/fake_bot_api.py),
 which runs in a child process on 127.0.0.1 together with the simulated users, so the users and
 the server never compete with the bot for its interpreter. Every reply is a real HTTP
 `sendMessage` over loopback; latency is measured from the moment an update becomes available
@@ -60,7 +60,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "benchmarks" / "results"
-FAKE_API_DIR = ROOT / "tests" / "integration"
+#: tests/, so that the fake Bot API imports as `auxil.fake_bot_api`.
+TESTS_DIR = ROOT / "tests"
 TOKEN = "123456789:BENCHbenchBENCHbenchBENCHbenchBENCH"
 FIRST_USER = 10_000
 
@@ -165,8 +166,8 @@ class Workload:
 
 def serve_child() -> None:
     """`bench_bot.py --serve`: the fake Bot API; commands and results as JSON lines."""
-    sys.path.insert(0, str(FAKE_API_DIR))
-    from fake_bot_api import FakeBotApi
+    sys.path.insert(0, str(TESTS_DIR))
+    from auxil.fake_bot_api import FakeBotApi
 
     api = FakeBotApi(TOKEN).start()
     print(json.dumps({"base_url": api.base_url}), flush=True)

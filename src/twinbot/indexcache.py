@@ -19,10 +19,12 @@ from pathlib import Path
 
 from twinbot import __version__
 from twinbot.knowledge import KnowledgeBase
+from twinbot.loader import is_knowledge_file
 from twinbot.ranking.dense import DenseIndex
 from twinbot.ranking.lexical import LexicalRanker, gc_paused
 
-#: Bump when the pickled layout changes in a way the source fingerprint wouldn't catch.
+#: Bump when the pickled layout changes in a way `index_key`'s inputs (the sources, the
+#: knowledge files, the encoder) wouldn't catch.
 CACHE_FORMAT = 2
 _KEEP = 4
 #: The modules whose code shapes a cached index (a test holds this closed under imports).
@@ -62,7 +64,7 @@ def index_key(knowledge_dir: Path, encoder: str) -> str:
         digest.update(name.encode())
         digest.update((package / name).read_bytes())
     for path in sorted(knowledge_dir.iterdir()):
-        if path.suffix in (".yaml", ".yml") and path.is_file():
+        if is_knowledge_file(path.name) and path.is_file():
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:32]

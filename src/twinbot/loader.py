@@ -53,6 +53,7 @@ __all__ = [
     "LoadResult",
     "NodePath",
     "NodeSources",
+    "is_knowledge_file",
     "knowledge_files",
     "load_knowledge",
     "read_knowledge_file",
@@ -60,6 +61,13 @@ __all__ = [
 
 #: File name endings the loader reads; everything else in the folder (README.md) is ignored.
 KNOWLEDGE_SUFFIXES = (".yaml", ".yml")
+
+
+def is_knowledge_file(name: str) -> bool:
+    """Whether the loader reads a file of this name; the reloader and the index cache ask too."""
+    # Dot files are editor backups and macOS metadata (`._x.yaml`), as a shell glob skips them.
+    return name.endswith(KNOWLEDGE_SUFFIXES) and not name.startswith(".")
+
 
 # libyaml is ~10x faster; both are safe loaders that only build nodes, never objects.
 _Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
@@ -215,7 +223,7 @@ def knowledge_files(
         return [], [Problem(folder, 0, "not a folder", hint)], ()
     try:
         with os.scandir(directory) as scan:
-            names = sorted(e.name for e in scan if _is_knowledge_file(e.name))
+            names = sorted(e.name for e in scan if is_knowledge_file(e.name))
     except OSError as exc:
         problem = Problem(folder, 0, f"cannot read the folder: {_reason(exc)}", _PERMISSIONS)
         return [], [problem], ()
@@ -325,11 +333,6 @@ def _size(size: int) -> str:
     if size >= _MB:
         return f"{size / _MB:.1f} MB"
     return f"{size / 1024:.0f} KB"
-
-
-def _is_knowledge_file(name: str) -> bool:
-    # Dot files are editor backups and macOS metadata (`._x.yaml`), as a shell glob skips them.
-    return name.endswith(KNOWLEDGE_SUFFIXES) and not name.startswith(".")
 
 
 def _reason(exc: OSError) -> str:

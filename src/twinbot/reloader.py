@@ -32,7 +32,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from twinbot.i18n import Catalogs
-from twinbot.loader import KNOWLEDGE_SUFFIXES, knowledge_files, read_knowledge_file
+from twinbot.loader import is_knowledge_file, knowledge_files, read_knowledge_file
 from twinbot.ranking.dense import Encoder
 from twinbot.responder import Responder
 from twinbot.validate import check_knowledge
@@ -84,13 +84,9 @@ Install = Callable[[Responder], None]
 Report = Callable[[ReloadResult], Awaitable[None]]
 
 
-def is_knowledge_file(name: str) -> bool:
-    """Whether the loader reads a file of this name (editor swap and backup files: no)."""
-    return name.endswith(KNOWLEDGE_SUFFIXES) and not name.startswith(".")
-
-
-def fingerprint(directory: Path) -> str:
-    """A digest of the knowledge files' names and contents ("" when the folder is missing).
+def knowledge_digest(directory: Path) -> str:
+    """A digest of the knowledge files' names and contents ("" when the folder is missing):
+    equal digests mean a reload would read the same bytes, so `reload(force=False)` skips it.
 
     Reads only what the loader would read (regular files within the budgets, without blocking);
     for any other file its kind, size and time stand in for the content.
@@ -114,8 +110,10 @@ def fingerprint(directory: Path) -> str:
     return digest.hexdigest()
 
 
-def _signature(directory: Path) -> tuple[object, ...]:
-    """Cheap to compute, changes with any edit: identity, names, sizes and mtimes."""
+def _stamps(directory: Path) -> tuple[object, ...]:
+    """The folder's identity and its knowledge files' names, sizes and mtimes: cheap, and it
+    changes with any edit, so polling and the wait for quiet look at it; `knowledge_digest`
+    reads the content."""
     try:
         folder = directory.stat()
         files = [
@@ -157,7 +155,7 @@ class Reloader:
         self._strict = strict
         self._lock = asyncio.Lock()
         # The content the bot started with counts as tried: touching a file reloads nothing.
-        self._tried = fingerprint(directory)
+        self._tried = knowledge_digest(directory)
 
     async def reload(self, *, force: bool = True) -> ReloadResult:
         """Validate and build off the event loop, then install; never raises.
@@ -166,7 +164,7 @@ class Reloader:
         """
         async with self._lock:
             try:
-                digest = await asyncio.to_thread(fingerprint, self.directory)
+                digest = await asyncio.to_thread(knowledge_digest, self.directory)
                 if not force and digest == self._tried:
                     return ReloadResult(ok=True, changed=False, directory=self.directory)
                 self._tried = digest
@@ -289,15 +287,15 @@ class Reloader:
             await self._changed(stop)
 
     async def _poll(self, stop: asyncio.Event, interval: float) -> None:
-        seen = await asyncio.to_thread(_signature, self.directory)
+        seen = await asyncio.to_thread(_stamps, self.directory)
         await self._changed(stop)  # whatever changed before polling began
         while not await _sleep(stop, interval):
-            now = await asyncio.to_thread(_signature, self.directory)
+            now = await asyncio.to_thread(_stamps, self.directory)
             if now == seen:
                 continue
             # Caught mid-save? Wait until two looks agree.
             while not await _sleep(stop, SETTLE_SECONDS):
-                settled = await asyncio.to_thread(_signature, self.directory)
+                settled = await asyncio.to_thread(_stamps, self.directory)
                 if settled == now:
                     break
                 now = settled
@@ -309,9 +307,9 @@ class Reloader:
 
         False when *stop* was set meanwhile: shutting down never waits for a busy file.
         """
-        now = await asyncio.to_thread(_signature, self.directory)
+        now = await asyncio.to_thread(_stamps, self.directory)
         while not await _sleep(stop, QUIET_SECONDS):
-            later = await asyncio.to_thread(_signature, self.directory)
+            later = await asyncio.to_thread(_stamps, self.directory)
             if later == now:
                 return True
             now = later

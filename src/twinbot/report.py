@@ -5,8 +5,8 @@ tool-facing formats (plain text, CSV and JSON with stable field names). Unanswer
 (not found, or only "did you mean" suggestions) are grouped by their folded text, so "Wo kann
 ich parken?" and "wo kann ich parken" count as one; nothing in a report identifies a user,
 because the log holds no user ids. Days are calendar days in the given time zone (the
-server's local one by default). The localized Telegram rendering lives in `twinbot.bot`; this
-module knows no Telegram and no gettext.
+server's local one by default). The same reports as localized Telegram messages are
+`twinbot.bot.admin_render`'s; this module knows no Telegram and no gettext.
 """
 
 from __future__ import annotations

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_harness import GROUP, callback, message, only, running_bot, wait_until
-from fake_bot_api import Call, FakeBotApi
 
-from knowledge_folder import (
+from auxil.bot_harness import GROUP, callback, message, only, running_bot, wait_until
+from auxil.fake_bot_api import Call, FakeBotApi
+from auxil.knowledge_folder import (
     BROKEN,
     BROKEN_LINE,
     DATES_QUESTION,
@@ -24,7 +24,7 @@ from knowledge_folder import (
     add_parking,
     write_folder,
 )
-from sample_knowledge import sample_knowledge
+from auxil.sample_knowledge import sample_knowledge
 from twinbot import reloader as reloader_module
 from twinbot.cli import main
 from twinbot.validate import load_valid_knowledge

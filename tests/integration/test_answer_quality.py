@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from responders import e5_responder, lexical_responder
+from auxil.responders import e5_responder, lexical_responder
 from twinbot.responder import Responder
 
 EVAL = Path(__file__).resolve().parent.parent / "data" / "eval"

@@ -87,6 +87,7 @@ def test_invalid_knowledge_exits_1_with_file_and_line(
     assert "broken.yaml:" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_stdin_batch_one_line_per_question_flushed_until_eof() -> None:
     questions = ["motto?", "", "Who is the mayor of Karlsruhe?", "kogda byla konferentsiya", "🤔"]
     proc = subprocess.Popen(
@@ -116,13 +117,3 @@ def test_stdin_batch_one_line_per_question_flushed_until_eof() -> None:
         if proc.stderr is not None:
             proc.stderr.close()
     assert first is not None and first["entry"] == "conference-motto"
-
-
-def test_ask_does_not_import_telegram() -> None:
-    code = (
-        "import sys; from twinbot.cli import main; main(['ask', '--json', 'motto?']); "
-        "sys.exit(1 if any(m == 'telegram' or m.startswith('telegram.') for m in sys.modules)"
-        " else 0)"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr

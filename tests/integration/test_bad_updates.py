@@ -20,17 +20,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_harness import GROUP, LOADED_AT, callback, catalogs, inline_query, message
-from fake_bot_api import BOT
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from telegram import Update
 
-from sample_knowledge import sample_knowledge
-from telegram_html import assert_telegram_html
+from auxil.bot_harness import GROUP, LOADED_AT, callback, catalogs, inline_query, message
+from auxil.fake_bot_api import BOT
+from auxil.sample_knowledge import sample_knowledge
+from auxil.telegram_html import assert_telegram_html
 from twinbot.assembly import build_responder
-from twinbot.bot.app import LOCAL_TOKEN, BotApplication, build_application
-from twinbot.bot.context import BotContext, Services
+from twinbot.bot.app import LOCAL_TOKEN, build_application
+from twinbot.bot.context import BotApplication, BotContext, Services
 from twinbot.bot.local import LocalRequest
 from twinbot.bot.split import MESSAGE_LIMIT, text_content, utf16_len
 from twinbot.config import Settings

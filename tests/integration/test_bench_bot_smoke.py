@@ -15,6 +15,9 @@ from types import ModuleType
 
 import pytest
 
+# A benchmark at toy size (its fake Bot API is a child process).
+pytestmark = pytest.mark.slow
+
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_bot.py"
 
 

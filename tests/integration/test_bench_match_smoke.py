@@ -17,6 +17,9 @@ import pytest
 
 from twinbot.knowledge import LANGS, KnowledgeBase
 
+# A benchmark at toy size.
+pytestmark = pytest.mark.slow
+
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_match.py"
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
-from bot_harness import (
+
+from auxil.bot_harness import (
     GROUP,
     bot_message,
     callback,
@@ -23,9 +24,8 @@ from bot_harness import (
     running_bot,
     wait_until,
 )
-from fake_bot_api import BOT, TOKEN, FakeBotApi
-
-from sample_knowledge import sample_knowledge
+from auxil.fake_bot_api import BOT, TOKEN, FakeBotApi
+from auxil.sample_knowledge import sample_knowledge
 from twinbot.assembly import build_responder
 from twinbot.bot.logs import configure_logging
 from twinbot.calibration import Candidate, Match, Outcome

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sample_knowledge import sample_knowledge
+from auxil.sample_knowledge import sample_knowledge
 from twinbot.config import Settings
 from twinbot.console import Terminal, locale_language, run_chat, terminal_text
 from twinbot.storage import Storage
@@ -149,6 +149,7 @@ def _twinbot(*args: str, stdin: str, tmp_path: Path) -> subprocess.CompletedProc
     )
 
 
+@pytest.mark.slow
 def test_piped_twinbot_chat_with_the_shipped_knowledge(tmp_path: Path) -> None:
     pytest.importorskip("twinbot.validate")
     result = _twinbot("chat", "--lang", "de", stdin="hallo\n/topics\n", tmp_path=tmp_path)
@@ -163,6 +164,7 @@ def test_piped_twinbot_chat_with_the_shipped_knowledge(tmp_path: Path) -> None:
     assert (tmp_path / ".local" / "share" / "twinbot" / "twinbot.sqlite3").exists()
 
 
+@pytest.mark.slow
 def test_chat_with_an_invalid_knowledge_base_exits_1_with_file_and_line(tmp_path: Path) -> None:
     pytest.importorskip("twinbot.validate")
     knowledge = tmp_path / "knowledge"

@@ -176,6 +176,7 @@ def test_without_a_folder_the_bundled_knowledge_is_checked(
     assert _check(capsys) == _check(capsys, bundled.name)
 
 
+@pytest.mark.slow
 def test_the_shipped_knowledge_passes_strict_as_a_process() -> None:
     """The real command on the real folder: what organisers run, and what CI insists on."""
     knowledge = bundled_knowledge_dir()

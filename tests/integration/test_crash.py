@@ -15,11 +15,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from bot_harness import message, only, running_bot
 
-from sample_knowledge import sample_knowledge
+from auxil.bot_harness import message, only, running_bot
+from auxil.sample_knowledge import sample_knowledge
 from twinbot.bot.delivery import DeliveryPolicy
 from twinbot.storage import DATABASE_NAME, SCHEMA_VERSION, Storage
+
+# Every test starts a process and kills it.
+pytestmark = pytest.mark.slow
 
 # Writes as the bot does (from worker threads, through one Storage), and reports each write
 # only after the call that commits it has returned.
@@ -58,7 +61,7 @@ REPORT = re.compile(r"lang [0-9]+ (de|ru|en)|question [0-9]+")
 
 @pytest.fixture
 def api() -> Iterator[object]:
-    from fake_bot_api import FakeBotApi
+    from auxil.fake_bot_api import FakeBotApi
 
     with FakeBotApi() as server:
         yield server
@@ -153,7 +156,7 @@ RUN_FLAGS = ("--reload", "off")
 
 
 def _start_bot(api: object, data_dir: Path) -> subprocess.Popen[str]:
-    from fake_bot_api import TOKEN, FakeBotApi
+    from auxil.fake_bot_api import TOKEN, FakeBotApi
 
     assert isinstance(api, FakeBotApi)
     script = Path(sys.executable).with_name("twinbot")
@@ -189,7 +192,7 @@ def _wait(condition: Callable[[], bool], process: subprocess.Popen[str], seconds
 def test_a_bot_killed_mid_burst_answers_every_question_after_the_restart(
     api: object, tmp_path: Path
 ) -> None:
-    from fake_bot_api import Call, FakeBotApi
+    from auxil.fake_bot_api import Call, FakeBotApi
 
     assert isinstance(api, FakeBotApi)
     users = range(700, 720)

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bot_harness import message, only, running_bot, wait_until
-from fake_bot_api import Answer, Delay, Drop, Fail, FakeBotApi, Fault
 from telegram.request import HTTPXRequest
 
-from sample_knowledge import sample_knowledge
+from auxil.bot_harness import message, only, running_bot, wait_until
+from auxil.fake_bot_api import Answer, Delay, Drop, Fail, FakeBotApi, Fault
+from auxil.sample_knowledge import sample_knowledge
 
 KB = sample_knowledge()
 HELP_EN = "How to use twinbot"

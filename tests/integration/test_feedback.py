@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_harness import GROUP, message, only, running_bot, user, wait_until
-from fake_bot_api import BOT, Call, FakeBotApi
 
-from responders import e5_responder
-from sample_knowledge import sample_knowledge
+from auxil.bot_harness import GROUP, message, only, running_bot, user, wait_until
+from auxil.fake_bot_api import BOT, Call, FakeBotApi
+from auxil.responders import e5_responder
+from auxil.sample_knowledge import sample_knowledge
 from twinbot.bot.split import text_content, utf16_len
 from twinbot.knowledge import Entry, KnowledgeBase, Topic
 from twinbot.storage import DATABASE_NAME, Storage

@@ -12,11 +12,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from bot_harness import GROUP, callback, inline_query, message, running_bot, wait_until
-from fake_bot_api import Call, FakeBotApi
 
-from sample_knowledge import CONFERENCE_DATES, sample_knowledge
-from telegram_html import assert_telegram_html
+from auxil.bot_harness import GROUP, callback, inline_query, message, running_bot, wait_until
+from auxil.fake_bot_api import Call, FakeBotApi
+from auxil.sample_knowledge import CONFERENCE_DATES, sample_knowledge
+from auxil.telegram_html import assert_telegram_html
 from twinbot.bot.split import MESSAGE_LIMIT, text_content, utf16_len
 from twinbot.bot.throttle import Throttle
 from twinbot.knowledge import KnowledgeBase

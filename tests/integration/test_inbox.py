@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_harness import message, running_bot, wait_until
-from fake_bot_api import Call, FakeBotApi
 
-from sample_knowledge import sample_knowledge
+from auxil.bot_harness import message, running_bot, wait_until
+from auxil.fake_bot_api import Call, FakeBotApi
+from auxil.sample_knowledge import sample_knowledge
 from twinbot.bot.inbox import MAX_TRIES
 from twinbot.storage import DATABASE_NAME, Storage
 

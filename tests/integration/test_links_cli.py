@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bot_harness import message, only, running_bot
-from fake_bot_api import BOT, TOKEN, FakeBotApi
 
+from auxil.bot_harness import message, only, running_bot
+from auxil.fake_bot_api import BOT, TOKEN, FakeBotApi
 from twinbot.cli import main
 from twinbot.paths import bundled_knowledge_dir
 from twinbot.validate import load_valid_knowledge

@@ -13,7 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_bot_api import TOKEN, FakeBotApi
+
+from auxil.fake_bot_api import TOKEN, FakeBotApi
+
+# Every test starts `twinbot run` as a process.
+pytestmark = pytest.mark.slow
 
 pytest.importorskip("twinbot.validate")
 

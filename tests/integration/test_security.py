@@ -16,11 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bot_harness import callback, inline_query, message, only, running_bot
-from fake_bot_api import TOKEN, FakeBotApi
 
-from sample_knowledge import sample_knowledge
-from telegram_html import assert_telegram_html
+from auxil.bot_harness import callback, inline_query, message, only, running_bot
+from auxil.fake_bot_api import TOKEN, FakeBotApi
+from auxil.sample_knowledge import sample_knowledge
+from auxil.telegram_html import assert_telegram_html
 from twinbot.bot.split import text_content
 from twinbot.cli import main
 from twinbot.loader import load_knowledge
@@ -94,6 +94,7 @@ def sent_to(api: FakeBotApi, chat_id: int) -> list[str]:
 # --- no secret in any log line -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_full_verbose_run_with_faults_and_floods_never_logs_the_token(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
@@ -132,6 +133,7 @@ def free_port() -> int:
         return port
 
 
+@pytest.mark.slow
 def test_webhook_requests_need_the_secret_which_is_never_logged(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
@@ -223,6 +225,7 @@ async def test_a_participants_question_reaches_only_admins_and_escaped(
         assert question not in text  # … because it was escaped
 
 
+@pytest.mark.slow
 def test_a_webhook_over_http_behind_a_self_hosted_bot_api(api: FakeBotApi, tmp_path: Path) -> None:
     # The fake Bot API is "self-hosted" (http on 127.0.0.1): http webhooks and any port work.
     port = free_port()

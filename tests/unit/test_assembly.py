@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from responders import catalogs, e5_responder
+from auxil.responders import catalogs, e5_responder
 from twinbot import assembly, indexcache
 from twinbot.cli import main
 from twinbot.errors import ConfigError

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from telegram_html import assert_telegram_html
+from auxil.telegram_html import assert_telegram_html
 from twinbot.assembly import build_responder
 from twinbot.bot.split import text_content
 from twinbot.calibration import Outcome

@@ -84,6 +84,7 @@ def test_russian_has_three_plural_forms() -> None:
     shutil.which("pybabel") is None and not Path(sys.executable).with_name("pybabel").exists(),
     reason="pybabel not installed",
 )
+@pytest.mark.slow
 def test_template_is_fresh(tmp_path: Path) -> None:
     pybabel = shutil.which("pybabel") or str(Path(sys.executable).with_name("pybabel"))
     fresh = tmp_path / "twinbot.pot"

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from responders import hashed_responder, lexical_responder, shipped
+from auxil.responders import hashed_responder, lexical_responder, shipped
 from twinbot.calibration import Calibration, Model, Outcome, RankWeights, load_calibration
 from twinbot.fusion import Fuser, without_words
 from twinbot.ranking.dense import DenseRanker, HashedEncoder, VectorStore, build_dense_index

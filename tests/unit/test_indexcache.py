@@ -50,6 +50,14 @@ def test_an_edit_makes_a_new_key(knowledge: Path) -> None:
     assert indexcache.index_key(knowledge, ENCODER) != before
 
 
+def test_files_the_loader_skips_keep_the_key(knowledge: Path) -> None:
+    """Editor backups and macOS metadata (`._x.yaml`) are not knowledge: as in the loader."""
+    before = indexcache.index_key(knowledge, ENCODER)
+    for name in ("._conference.yaml", ".#conference.yaml", "notes.txt", "conference.yaml~"):
+        (knowledge / name).write_text("junk", encoding="utf-8")
+    assert indexcache.index_key(knowledge, ENCODER) == before
+
+
 def test_a_broken_edit_is_reported_not_served_from_the_cache(
     knowledge: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -95,7 +103,7 @@ def test_chat_reports_broken_knowledge_with_file_and_line(
     assert "conference.yaml:" in capsys.readouterr().err
 
 
-def test_the_fingerprinted_sources_include_everything_they_import() -> None:
+def test_the_sources_in_the_key_include_everything_they_import() -> None:
     """A change to any module an index is built with must change the cache key."""
     package = Path(indexcache.__file__).parent
     listed = set(indexcache._SOURCES)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_folder import (
+from auxil.knowledge_folder import (
     BROKEN,
     BROKEN_LINE,
     PARKING,
@@ -21,7 +21,7 @@ from knowledge_folder import (
 from twinbot import reloader as reloader_module
 from twinbot.calibration import Outcome
 from twinbot.i18n import Catalogs
-from twinbot.reloader import Reloader, ReloadMode, ReloadResult, fingerprint
+from twinbot.reloader import Reloader, ReloadMode, ReloadResult, knowledge_digest
 from twinbot.responder import Responder
 
 CATALOGS = Catalogs.load()
@@ -91,14 +91,14 @@ async def test_an_unexpected_failure_is_a_result_not_an_exception(
     assert bot.installed == []
 
 
-def test_fingerprint_sees_content_not_swap_files(folder: Path) -> None:
-    before = fingerprint(folder)
+def test_the_knowledge_digest_sees_content_not_swap_files(folder: Path) -> None:
+    before = knowledge_digest(folder)
     for name in (".conference.yaml.swp", "conference.yaml~", "#conference.yaml#", "4913"):
         (folder / name).write_text("junk")
-    assert fingerprint(folder) == before
+    assert knowledge_digest(folder) == before
     add_parking(folder)
-    assert fingerprint(folder) != before
-    assert fingerprint(folder / "missing") == ""
+    assert knowledge_digest(folder) != before
+    assert knowledge_digest(folder / "missing") == ""
 
 
 @asynccontextmanager

@@ -1,18 +1,9 @@
 """The Telegram bot: the only package that imports python-telegram-bot.
 
-`app` wires the Application and runs it, `handlers` are the thin callbacks, `render` turns
-replies into HTML and keyboards, `local` lets the Application run without a network.
+Import its modules directly; this file imports none of them, so loading one (`split`, say)
+does not load the rest. `app` wires the Application and runs it; `context` is the leaf every
+other module may import (the typed context, `Services`, `BotApplication`); `handlers` and
+`admin` are the thin callbacks for users and organisers; `language` decides which language
+each message is in; `render` turns replies into HTML and keyboards; `local` lets the
+Application run without a network.
 """
-
-from twinbot.bot.app import build_application, chat_locally, make_services, run_bot, serve
-from twinbot.bot.context import BotData, Services
-
-__all__ = [
-    "BotData",
-    "Services",
-    "build_application",
-    "chat_locally",
-    "make_services",
-    "run_bot",
-    "serve",
-]

@@ -6,8 +6,8 @@ unknown commands, so anybody else who sends one gets exactly the unknown-command
 learns nothing. The commands appear in the menu only in admins' chats (`BotCommandScopeChat`
 per admin and language, next to the everyone-menu `app.register_profile` sets).
 
-`attach` gives the application its `Organisers`: the admin ids, the `Reloader` of the
-knowledge folder and the language each admin last used. The reloader installs a new
+`attach` gives the application its `Organisers` (organisers.py): the admin ids, the `Reloader`
+of the knowledge folder and the language each admin last used. The reloader installs a new
 knowledge base by replacing `Services` as a whole, so a handler that already holds the old
 services finishes with them. Reloads started by a file change are reported to every admin,
 in their language; /reload answers the admin who sent it.
@@ -21,26 +21,23 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram import BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import CommandHandler, TypeHandler, filters
 
 from twinbot import report
-from twinbot.bot import render, reports
-from twinbot.bot.context import BotContext, Services
-from twinbot.bot.handlers import ui_translator
+from twinbot.bot import admin_render, render
+from twinbot.bot.context import BotApplication, BotContext, Services
+from twinbot.bot.language import ui_translator, ui_translator_for
+from twinbot.bot.organisers import Organisers
 from twinbot.config import Settings
-from twinbot.i18n import Translator, negotiate
+from twinbot.i18n import Translator
 from twinbot.knowledge import DEFAULT_LANG, LANGS, Lang
 from twinbot.paths import bundled_knowledge_dir
 from twinbot.reloader import Reloader, ReloadMode, ReloadResult
 from twinbot.responder import Responder
-from twinbot.storage import Storage
-
-if TYPE_CHECKING:
-    from twinbot.bot.app import BotApplication
 
 _log = logging.getLogger(__name__)
 
@@ -50,33 +47,6 @@ ADMIN_COMMANDS = ("reload", "unanswered", "stats")
 UNANSWERED_LIMIT = 20
 #: How often the bot looks whether its database file is still there and writable.
 STORAGE_CHECK_SECONDS = 5.0
-
-
-class Organisers:
-    """The admins, the reloader, and what the bot remembers about the admins while it runs."""
-
-    def __init__(self, ids: frozenset[int], reloader: Reloader | None, zone: tzinfo) -> None:
-        self.ids = ids
-        self.reloader = reloader
-        #: Days and times in reports and notices are the server's.
-        self.zone = zone
-        # The Telegram language of each admin's last update: notices have no update to ask.
-        self._languages: dict[int, Lang] = {}
-        # Admins whose menu is set; one whose chat did not exist yet is retried when they write.
-        self.menus: set[int] = set()
-
-    def is_admin(self, user_id: int | None) -> bool:
-        return user_id is not None and user_id in self.ids
-
-    def remember(self, user_id: int, language_code: str | None) -> None:
-        lang = negotiate(language_code)
-        if lang is not None:
-            self._languages[user_id] = lang
-
-    async def lang_of(self, user_id: int, storage: Storage) -> Lang:
-        """The admin's /language choice, else their Telegram language, else English."""
-        saved = await asyncio.to_thread(storage.language_of, user_id)
-        return saved or self._languages.get(user_id, DEFAULT_LANG)
 
 
 def attach(application: BotApplication, settings: Settings) -> Organisers:
@@ -151,7 +121,7 @@ async def on_reload(update: Update, context: BotContext) -> None:
     tr = await ui_translator(update, context.bot_data.services)
     result = await organisers.reloader.reload(force=True)
     serving_since = context.bot_data.services.loaded_at
-    for text in reports.reload_messages(result, tr, serving_since, organisers.zone):
+    for text in admin_render.reload_messages(result, tr, serving_since, organisers.zone):
         await message.reply_text(text)
 
 
@@ -177,7 +147,7 @@ async def _report(update: Update, context: BotContext, command: str, build: Buil
     tr = await ui_translator(update, services)
     days = _days(context.args or [])
     if days is None:
-        texts = reports.usage(tr, command)
+        texts = admin_render.usage(tr, command)
     else:
         period = report.Period.last_days(days, datetime.now(UTC), organisers.zone)
         # Reading and grouping a long log is work for a thread, not the event loop.
@@ -189,7 +159,7 @@ async def _report(update: Update, context: BotContext, command: str, build: Buil
 def _days(args: list[str]) -> int | None:
     if not args:
         return report.DEFAULT_DAYS
-    if len(args) == 1 and args[0].isdigit() and 1 <= int(args[0]) <= reports.MAX_DAYS:
+    if len(args) == 1 and args[0].isdigit() and 1 <= int(args[0]) <= admin_render.MAX_DAYS:
         return int(args[0])
     return None
 
@@ -200,7 +170,7 @@ def _unanswered_messages(
     logged = services.storage.questions_between(period.since, None, unanswered_only=True)
     votes = services.storage.votes_between(period.since, None)
     listing = report.unanswered(logged, period, limit=UNANSWERED_LIMIT, votes=votes)
-    return reports.unanswered_messages(listing, tr, zone, services.knowledge)
+    return admin_render.unanswered_messages(listing, tr, zone, services.knowledge)
 
 
 def _stats_messages(
@@ -211,7 +181,7 @@ def _stats_messages(
     logged = services.storage.questions_between(period.since, None)
     votes = services.storage.votes_between(period.since, None)
     stats = report.stats(logged, period, zone, smalltalk=smalltalk, votes=votes)
-    return reports.stats_messages(stats, tr, services.knowledge, zone)
+    return admin_render.stats_messages(stats, tr, services.knowledge, zone)
 
 
 # --- notices and the menu -------------------------------------------------------------------
@@ -224,8 +194,8 @@ async def notify_admins(application: BotApplication, result: ReloadResult) -> No
     if organisers is None:
         return
     for admin in sorted(organisers.ids):
-        tr = services.catalogs.translator(await organisers.lang_of(admin, services.storage))
-        texts = reports.reload_messages(result, tr, services.loaded_at, organisers.zone)
+        tr = await ui_translator_for(admin, services)
+        texts = admin_render.reload_messages(result, tr, services.loaded_at, organisers.zone)
         try:
             for text in texts:
                 await application.bot.send_message(admin, text)
@@ -242,7 +212,7 @@ async def tell_admins(application: BotApplication, text: Callable[[Translator], 
         return
     for admin in sorted(organisers.ids):
         try:
-            tr = services.catalogs.translator(await organisers.lang_of(admin, services.storage))
+            tr = await ui_translator_for(admin, services)
         except Exception:  # the database may be what is broken
             tr = services.catalogs.translator(DEFAULT_LANG)
         try:
@@ -258,7 +228,7 @@ async def watch_storage(application: BotApplication, stop: asyncio.Event) -> Non
     path = str(storage.path)
 
     def notice(problem: str, aside: str = "") -> Callable[[Translator], str]:
-        return lambda tr: reports.database_notice(tr, path, problem, aside)
+        return lambda tr: admin_render.database_notice(tr, path, problem, aside)
 
     if storage.recovered_from is not None:
         await tell_admins(application, notice("damaged", str(storage.recovered_from)))
@@ -294,7 +264,7 @@ async def _register_menu(application: BotApplication, admin: int) -> None:
     try:
         for lang, code in targets:
             tr = services.catalogs.translator(lang)
-            menu = render.commands(tr, organisers=True) + reports.admin_commands(tr)
+            menu = render.commands(tr, organisers=True) + admin_render.admin_commands(tr)
             await application.bot.set_my_commands(menu, scope=scope, language_code=code)
     except TelegramError as exc:
         # Telegram knows a chat only once the admin has written to the bot; retried then.

@@ -14,20 +14,17 @@ import signal
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackContext,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
-    ExtBot,
     InlineQueryHandler,
     MessageHandler,
     TypeHandler,
@@ -36,14 +33,14 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from twinbot.bot import admin, render, webhook
-from twinbot.bot.context import BotContext, BotData, Services
+from twinbot.bot.context import BotApplication, BotContext, BotData, Services
 from twinbot.bot.delivery import (
     ChatOrderedProcessor,
     DeliveryPolicy,
     RetryingRateLimiter,
     on_polling_error,
 )
-from twinbot.bot.feedback import RELAY_LIFETIME
+from twinbot.bot.feedback import RELAY_LIFETIME, Conversations
 from twinbot.bot.handlers import (
     on_about,
     on_any,
@@ -59,9 +56,9 @@ from twinbot.bot.handlers import (
     on_text,
     on_topics,
     on_unknown_command,
-    ui_translator,
 )
 from twinbot.bot.inbox import Inbox, InboxProcessor
+from twinbot.bot.language import ui_translator
 from twinbot.bot.local import Endpoint, LocalRequest
 from twinbot.bot.logs import redact
 from twinbot.bot.throttle import Throttle
@@ -74,7 +71,6 @@ from twinbot.storage import Storage
 
 _log = logging.getLogger(__name__)
 
-BotApplication = Application[ExtBot[Any], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 #: The only updates twinbot asks Telegram for.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 #: A placeholder token for the local chat: python-telegram-bot needs one, nothing checks it.
@@ -214,6 +210,7 @@ def build_application(
         builder = builder.rate_limiter(RetryingRateLimiter(delivery))  # type: ignore[arg-type]
     application: BotApplication = builder.build()
     application.bot_data.attach(replace(services, retention_days=settings.retention_days))
+    application.bot_data.conversations = Conversations()
     application.bot_data.inbox = inbox
     admin.attach(application, settings)
     if throttle is None and settings.flood_burst > 0:

@@ -1,9 +1,7 @@
 """Thin Telegram handlers: read the update, ask the responder, send what render builds.
 
-The language policy lives here (the mechanism is `twinbot.i18n`): free text is answered in the
-language it is written in, else the user's saved /language choice, else Telegram's
-`language_code`, else English; menus and commands use the last three. Any field of an update
-may be missing — a handler that finds nothing to answer returns quietly.
+Which language each reply is in is `language.py`'s decision. Any field of an update may be
+missing — a handler that finds nothing to answer returns quietly.
 """
 
 from __future__ import annotations
@@ -25,38 +23,19 @@ from twinbot.acknowledgements import is_acknowledgement
 from twinbot.bot import render
 from twinbot.bot.context import BotContext, Services
 from twinbot.bot.feedback import RELAY_LIFETIME
-from twinbot.bot.render import Action, Kind, Screen
+from twinbot.bot.language import preferred_lang, ui_translator, ui_translator_for
+from twinbot.bot.render import Action, ButtonKind, Screen
 from twinbot.bot.split import split_html, text_content, truncate_html
 from twinbot.bot.throttle import Verdict
 from twinbot.calibration import Match
-from twinbot.i18n import Translator, negotiate
-from twinbot.knowledge import DEFAULT_LANG, Lang
+from twinbot.i18n import Translator
+from twinbot.knowledge import DEFAULT_LANG
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 #: `/start topic-<id>` opens a topic; any other payload is an entry id.
 TOPIC_LINK_PREFIX = "topic-"
-
-
-# --- language policy -----------------------------------------------------------------------
-
-
-async def preferred_lang(update: Update, services: Services) -> Lang | None:
-    """The user's saved /language choice, else their Telegram language; None if neither."""
-    user = update.effective_user
-    if user is None:
-        return None
-    known, saved = services.storage.cached_language(user.id)
-    if not known:  # the first time this user writes: ask the database, off the event loop
-        saved = await asyncio.to_thread(services.storage.language_of, user.id)
-    return saved or negotiate(user.language_code)
-
-
-async def ui_translator(update: Update, services: Services) -> Translator:
-    """The translator for menus and commands."""
-    lang = await preferred_lang(update, services) or DEFAULT_LANG
-    return services.catalogs.translator(lang)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -517,14 +496,6 @@ def _cut(text: str | None) -> str:
     return text if len(text) <= MAX_RELAYED else text[: MAX_RELAYED - 1] + "…"
 
 
-async def ui_translator_for(user_id: int, services: Services) -> Translator:
-    """The translator for an admin's own messages (their /language, else English)."""
-    organisers = services.organisers
-    if organisers is None:
-        return services.catalogs.translator(DEFAULT_LANG)
-    return services.catalogs.translator(await organisers.lang_of(user_id, services.storage))
-
-
 async def _to_organisers(update: Update, message: Message, context: BotContext) -> None:
     """Send a user's message to every admin; remember each copy so a reply finds its way back."""
     services = context.bot_data.services
@@ -583,10 +554,10 @@ async def on_callback(update: Update, context: BotContext) -> None:
     services = context.bot_data.services
     action = render.decode(query.data)
     _log.debug("button: %r -> %s", (query.data or "")[:64], action)
-    if action is not None and action.kind is Kind.VOTE:
+    if action is not None and action.kind is ButtonKind.VOTE:
         await _vote(query, action, context)
         return
-    if action is not None and action.kind is Kind.ORGANISER and _has_organisers(services):
+    if action is not None and action.kind is ButtonKind.ORGANISER and _has_organisers(services):
         user = update.effective_user
         if user is not None:
             context.bot_data.conversations.expect_message(user.id)
@@ -605,12 +576,12 @@ async def on_callback(update: Update, context: BotContext) -> None:
         tr = await ui_translator(update, services)
         await query.answer(render.stale_button(tr), show_alert=True)
         return
-    if action.kind is Kind.LANGUAGE:
+    if action.kind is ButtonKind.LANGUAGE:
         user = update.effective_user
         if user is not None:
             await asyncio.to_thread(services.storage.set_language, user.id, action.lang)
     await query.answer()
-    if action.kind is Kind.ANSWER:
+    if action.kind is ButtonKind.ANSWER:
         await _send_to_chat(query, screen)
         return
     await _edit(query, screen)
@@ -650,21 +621,21 @@ async def _vote(query: CallbackQuery, action: Action, context: BotContext) -> No
 def _screen_for(action: Action, services: Services, *, feedback: bool) -> Screen | None:
     tr = services.catalogs.translator(action.lang)
     knowledge = services.knowledge
-    if action.kind is Kind.ANSWER:
+    if action.kind is ButtonKind.ANSWER:
         reply = services.responder.answer(action.target, action.lang)
         return render.render_reply(reply, tr, knowledge, feedback=feedback) if reply else None
-    if action.kind is Kind.TOPICS:
+    if action.kind is ButtonKind.TOPICS:
         if not action.target:
             return render.topics_screen(knowledge, tr)
         topic = knowledge.topic(action.target)
         return render.topic_screen(knowledge, topic, tr) if topic else None
-    if action.kind is Kind.PAGE:
+    if action.kind is ButtonKind.PAGE:
         topic_id, page = render.page_of(action.target) or ("", 0)
         if not topic_id:
             return render.topics_screen(knowledge, tr, page)
         topic = knowledge.topic(topic_id)
         return render.topic_screen(knowledge, topic, tr, page) if topic else None
-    if action.kind is Kind.LANGUAGE:
+    if action.kind is ButtonKind.LANGUAGE:
         return render.language_saved(tr)
     return None
 

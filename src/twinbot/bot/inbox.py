@@ -39,7 +39,7 @@ from twinbot.errors import TwinbotError
 from twinbot.storage import Storage, handling_update
 
 if TYPE_CHECKING:
-    from twinbot.bot.app import BotApplication
+    from twinbot.bot.context import BotApplication
 
 _log = logging.getLogger(__name__)
 
@@ -58,7 +58,8 @@ class Inbox:
 
     def __init__(self, storage: Storage, allowed_updates: Sequence[str]) -> None:
         self.storage = storage
-        self._allowed = list(allowed_updates)
+        #: The update types asked of Telegram, by `poll` and by the webhook's registration.
+        self.allowed_updates = list(allowed_updates)
         # Inbox updates handed to the Application and not finished yet.
         self._open: set[int] = set()
         #: The next getUpdates offset (the highest update id committed, plus one).
@@ -186,7 +187,7 @@ class Inbox:
         data: dict[str, Any] = {
             "timeout": timeout,
             "limit": POLL_LIMIT,
-            "allowed_updates": self._allowed,
+            "allowed_updates": self.allowed_updates,
         }
         if self.offset is not None:
             data["offset"] = self.offset

@@ -56,7 +56,7 @@ START_EXAMPLES = 3
 LANGUAGE_BUTTONS: tuple[Lang, ...] = ("de", "ru", "en")
 
 
-class Kind(StrEnum):
+class ButtonKind(StrEnum):
     """What a button does; the value is its callback-data prefix."""
 
     ANSWER = "a"
@@ -71,7 +71,7 @@ class Kind(StrEnum):
 class Action:
     """A decoded button press; `target` is an entry or topic id, or empty."""
 
-    kind: Kind
+    kind: ButtonKind
     lang: Lang
     target: str = ""
 
@@ -95,22 +95,22 @@ def decode(data: object) -> Action | None:
     if not is_lang(lang):
         return None
     try:
-        kind = Kind(prefix)
+        kind = ButtonKind(prefix)
     except ValueError:
         return None
-    if kind in (Kind.ANSWER, Kind.PAGE, Kind.VOTE) and not target:
+    if kind in (ButtonKind.ANSWER, ButtonKind.PAGE, ButtonKind.VOTE) and not target:
         return None
-    if kind in (Kind.LANGUAGE, Kind.ORGANISER) and target:
+    if kind in (ButtonKind.LANGUAGE, ButtonKind.ORGANISER) and target:
         return None
-    if kind is Kind.PAGE and page_of(target) is None:
+    if kind is ButtonKind.PAGE and page_of(target) is None:
         return None
-    if kind is Kind.VOTE and (target[0] not in "+-" or len(target) < 2):
+    if kind is ButtonKind.VOTE and (target[0] not in "+-" or len(target) < 2):
         return None
     return Action(kind, lang, target)
 
 
 def page_of(target: str) -> tuple[str, int] | None:
-    """(topic id or "", page number) of a `Kind.PAGE` target, or None when malformed."""
+    """(topic id or "", page number) of a `ButtonKind.PAGE` target, or None when malformed."""
     topic, _, number = target.rpartition("/")
     if not number.isdigit() or len(number) > 6:
         return None
@@ -182,17 +182,21 @@ def render_reply(
         [
             button(
                 _link_text(link.entry_id, link.label, lang, knowledge),
-                Action(Kind.ANSWER, lang, link.entry_id),
+                Action(ButtonKind.ANSWER, lang, link.entry_id),
             )
         ]
         for link in reply.links
     ]
     if reply.outcome is Outcome.SUGGESTIONS and reply.links:
-        rows.append([button(tr.gettext("None of these → 📚 Topics"), Action(Kind.TOPICS, lang))])
+        rows.append(
+            [button(tr.gettext("None of these → 📚 Topics"), Action(ButtonKind.TOPICS, lang))]
+        )
     if reply.outcome is Outcome.NOT_FOUND:
-        rows.append([button(tr.gettext("📚 Topics"), Action(Kind.TOPICS, lang))])
+        rows.append([button(tr.gettext("📚 Topics"), Action(ButtonKind.TOPICS, lang))])
         if organisers:
-            rows.append([button(tr.gettext("✉️ Ask an organiser"), Action(Kind.ORGANISER, lang))])
+            rows.append(
+                [button(tr.gettext("✉️ Ask an organiser"), Action(ButtonKind.ORGANISER, lang))]
+            )
     if (
         feedback
         and reply.matched
@@ -203,7 +207,9 @@ def render_reply(
     if with_back and reply.entry_id is not None:
         entry = knowledge.entry(reply.entry_id)
         topic = knowledge.topic(entry.topic) if entry is not None else None
-        back = Action(Kind.TOPICS, lang, topic.id) if topic else Action(Kind.TOPICS, lang)
+        back = (
+            Action(ButtonKind.TOPICS, lang, topic.id) if topic else Action(ButtonKind.TOPICS, lang)
+        )
         rows.append([button(tr.gettext("« Back"), back)])
     # Not cut here: the handlers send an answer too long for one message as several.
     return Screen(reply.text, keyboard(rows))
@@ -217,8 +223,8 @@ def _link_text(entry_id: str, fallback: str, lang: Lang, knowledge: KnowledgeBas
 def vote_buttons(entry_id: str, tr: Translator) -> list[InlineKeyboardButton | None]:
     """The "Helpful? 👍 / 👎" row under an answer."""
     return [
-        button(tr.gettext("Helpful? 👍"), Action(Kind.VOTE, tr.lang, f"+{entry_id}")),
-        button("👎", Action(Kind.VOTE, tr.lang, f"-{entry_id}")),
+        button(tr.gettext("Helpful? 👍"), Action(ButtonKind.VOTE, tr.lang, f"+{entry_id}")),
+        button("👎", Action(ButtonKind.VOTE, tr.lang, f"-{entry_id}")),
     ]
 
 
@@ -226,7 +232,7 @@ def without_votes(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup |
     """*markup* minus its vote buttons: what stays under an answer once it was rated."""
     if markup is None:
         return None
-    prefix = f"{Kind.VOTE.value}:"
+    prefix = f"{ButtonKind.VOTE.value}:"
     rows = [
         [
             b
@@ -264,7 +270,9 @@ def unknown_link(tr: Translator) -> Screen:
         "This link points to something I no longer have — it may be outdated. "
         "Here is everything I know:"
     )
-    return Screen(text, keyboard([[button(tr.gettext("📚 Topics"), Action(Kind.TOPICS, tr.lang))]]))
+    return Screen(
+        text, keyboard([[button(tr.gettext("📚 Topics"), Action(ButtonKind.TOPICS, tr.lang))]])
+    )
 
 
 def unknown_command(tr: Translator, command: str) -> str:
@@ -357,7 +365,7 @@ def topic_buttons(
         text = tr.gettext("{topic} ({count})").format(
             topic=topic.title_in(tr.lang), count=tr.number(count)
         )
-        rows.append([button(text, Action(Kind.TOPICS, tr.lang, topic.id))])
+        rows.append([button(text, Action(ButtonKind.TOPICS, tr.lang, topic.id))])
     rows.append(_pager(len(topics), page, tr, ""))
     return rows
 
@@ -379,17 +387,17 @@ def _pager(
     prefix = f"{topic_id}/" if topic_id else ""
     row: list[InlineKeyboardButton | None] = []
     if page > 0:
-        row.append(button("‹", Action(Kind.PAGE, tr.lang, f"{prefix}{page - 1}")))
+        row.append(button("‹", Action(ButtonKind.PAGE, tr.lang, f"{prefix}{page - 1}")))
     row.append(
         button(
             tr.gettext("{page} of {pages}").format(
                 page=tr.number(page + 1), pages=tr.number(pages)
             ),
-            Action(Kind.PAGE, tr.lang, f"{prefix}{page}"),
+            Action(ButtonKind.PAGE, tr.lang, f"{prefix}{page}"),
         )
     )
     if page + 1 < pages:
-        row.append(button("›", Action(Kind.PAGE, tr.lang, f"{prefix}{page + 1}")))
+        row.append(button("›", Action(ButtonKind.PAGE, tr.lang, f"{prefix}{page + 1}")))
     return row
 
 
@@ -432,7 +440,9 @@ def help_screen(tr: Translator, bot_username: str, *, organisers: bool = False) 
         text += "\n\n" + tr.gettext(
             "/feedback — write to the organisers (they see your Telegram name, not your number)"
         )
-    return Screen(text, keyboard([[button(tr.gettext("📚 Topics"), Action(Kind.TOPICS, tr.lang))]]))
+    return Screen(
+        text, keyboard([[button(tr.gettext("📚 Topics"), Action(ButtonKind.TOPICS, tr.lang))]])
+    )
 
 
 def about_screen(knowledge: KnowledgeBase, tr: Translator, loaded_at: datetime) -> Screen:
@@ -525,11 +535,11 @@ def topic_screen(knowledge: KnowledgeBase, topic: Topic, tr: Translator, page: i
     text = f"<b>{html.escape(topic.title_in(tr.lang))}</b>\n{heading}"
     page, first, last = _page_bounds(len(entries), page)
     rows: list[list[InlineKeyboardButton | None]] = [
-        [button(entry.button_text(tr.lang), Action(Kind.ANSWER, tr.lang, entry.id))]
+        [button(entry.button_text(tr.lang), Action(ButtonKind.ANSWER, tr.lang, entry.id))]
         for entry in entries[first:last]
     ]
     rows.append(_pager(len(entries), page, tr, topic.id))
-    rows.append([button(tr.gettext("« Back"), Action(Kind.TOPICS, tr.lang))])
+    rows.append([button(tr.gettext("« Back"), Action(ButtonKind.TOPICS, tr.lang))])
     return Screen(text, keyboard(rows))
 
 
@@ -541,7 +551,12 @@ def language_name(lang: Lang) -> str:
 
 def language_screen(tr: Translator) -> Screen:
     """The three languages as buttons."""
-    rows = [[button(language_name(lang), Action(Kind.LANGUAGE, lang)) for lang in LANGUAGE_BUTTONS]]
+    rows = [
+        [
+            button(language_name(lang), Action(ButtonKind.LANGUAGE, lang))
+            for lang in LANGUAGE_BUTTONS
+        ]
+    ]
     return Screen(tr.gettext("Choose your language:"), keyboard(rows))
 
 
@@ -551,7 +566,9 @@ def language_saved(tr: Translator) -> Screen:
         "Okay, I'll speak English with you from now on. Questions are still answered in the "
         "language you write them in."
     )
-    return Screen(text, keyboard([[button(tr.gettext("📚 Topics"), Action(Kind.TOPICS, tr.lang))]]))
+    return Screen(
+        text, keyboard([[button(tr.gettext("📚 Topics"), Action(ButtonKind.TOPICS, tr.lang))]])
+    )
 
 
 # --- inline mode -------------------------------------------------------------------------------

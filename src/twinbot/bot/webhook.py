@@ -23,7 +23,7 @@ from tornado.httpserver import HTTPServer
 from twinbot.config import Settings
 
 if TYPE_CHECKING:
-    from twinbot.bot.app import BotApplication
+    from twinbot.bot.context import BotApplication
     from twinbot.bot.inbox import Inbox
 
 _log = logging.getLogger(__name__)
@@ -123,11 +123,9 @@ async def start_webhook(
     app = _App([(rf"{path}/?", _UpdateHandler, {"receiver": receiver})])
     server = HTTPServer(app, max_body_size=MAX_BODY)
     server.listen(settings.port, address=settings.listen)
-    from twinbot.bot.app import ALLOWED_UPDATES
-
     try:
         await application.bot.set_webhook(
-            url=settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+            url=settings.webhook_url, secret_token=secret, allowed_updates=inbox.allowed_updates
         )
     except BaseException:
         server.stop()

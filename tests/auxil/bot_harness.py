@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fake_bot_api import BOT, TOKEN, Call, FakeBotApi
 from telegram import Update
 from telegram.request import BaseRequest
 
+from auxil.fake_bot_api import BOT, TOKEN, Call, FakeBotApi
 from twinbot.assembly import build_responder
-from twinbot.bot.app import BotApplication, build_application, serve
-from twinbot.bot.context import Services
+from twinbot.bot.app import build_application, serve
+from twinbot.bot.context import BotApplication, Services
 from twinbot.bot.delivery import DeliveryPolicy
 from twinbot.bot.throttle import Throttle
 from twinbot.config import Secret, Settings

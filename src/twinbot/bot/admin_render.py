@@ -1,6 +1,7 @@
 """What organisers see in Telegram: reload results, /unanswered and /stats, localized.
 
-Pure functions of a result or report, a `Translator` and the knowledge base, like `render`.
+`admin.py`'s counterpart of `render`: pure functions of a result or report (the analysis is
+`twinbot.report`'s, shared with `twinbot report`), a `Translator` and the knowledge base.
 Each returns the messages to send: text that does not fit Telegram's 4096 characters is split
 between lines, and the validator's lines (which contain `<`, `&` and file paths) are
 HTML-escaped inside `<pre>` blocks that are closed and reopened at every split. Numbers,

@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from telegram import InputTextMessageContent
 
-from sample_knowledge import sample_knowledge
+from auxil.sample_knowledge import sample_knowledge
 from twinbot.assembly import build_responder
 from twinbot.bot import render
-from twinbot.bot.render import Action, Kind
+from twinbot.bot.render import Action, ButtonKind
 from twinbot.bot.split import MESSAGE_LIMIT, text_content, utf16_len
 from twinbot.calibration import Outcome
 from twinbot.i18n import Catalogs, Translator
@@ -48,10 +48,10 @@ def labels(screen: render.Screen) -> list[str]:
 @pytest.mark.parametrize(
     ("action", "encoded"),
     [
-        (Action(Kind.ANSWER, "de", "conference-dates"), "a:de:conference-dates"),
-        (Action(Kind.TOPICS, "ru"), "t:ru"),
-        (Action(Kind.TOPICS, "en", "exchange"), "t:en:exchange"),
-        (Action(Kind.LANGUAGE, "ru"), "l:ru"),
+        (Action(ButtonKind.ANSWER, "de", "conference-dates"), "a:de:conference-dates"),
+        (Action(ButtonKind.TOPICS, "ru"), "t:ru"),
+        (Action(ButtonKind.TOPICS, "en", "exchange"), "t:en:exchange"),
+        (Action(ButtonKind.LANGUAGE, "ru"), "l:ru"),
     ],
 )
 def test_callback_data_round_trip(action: Action, encoded: str) -> None:
@@ -91,7 +91,7 @@ def test_decode_never_raises(text: str) -> None:
 
 
 def test_too_long_ids_leave_the_button_out() -> None:
-    action = Action(Kind.ANSWER, "en", "x" * 70)
+    action = Action(ButtonKind.ANSWER, "en", "x" * 70)
     assert action.encode() is None
     assert render.button("label", action) is None
     assert render.keyboard([[render.button("label", action)]]) is None
@@ -282,11 +282,11 @@ def test_every_shipped_entry_and_topic_fits_buttons_and_deep_links() -> None:
 
     shipped = validate.load_valid_knowledge(bundled_knowledge_dir())
     for entry in shipped:
-        assert Action(Kind.ANSWER, "ru", entry.id).encode() is not None, entry.id
+        assert Action(ButtonKind.ANSWER, "ru", entry.id).encode() is not None, entry.id
         # t.me/<bot>?start=<id> accepts 1-64 of A-Z a-z 0-9 _ -
         assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", entry.id), entry.id
     for topic in shipped.topics:
-        assert Action(Kind.TOPICS, "ru", topic.id).encode() is not None, topic.id
+        assert Action(ButtonKind.TOPICS, "ru", topic.id).encode() is not None, topic.id
     for lang in ("en", "de", "ru"):
         screen = render.topics_screen(shipped, tr(lang))  # type: ignore[arg-type]
         assert len(labels(screen)) == len(shipped.browsable_topics) == len(shipped.topics) - 1
@@ -380,8 +380,8 @@ def test_thousands_of_topics_page_within_telegram_limits() -> None:
     assert data(render.topics_screen(kb, tr("de"), 10**5)) == data(
         render.topics_screen(kb, tr("de"), pages - 1)
     )
-    assert render.decode("p:de:3") == Action(Kind.PAGE, "de", "3")
-    assert render.decode("p:de:t7/3") == Action(Kind.PAGE, "de", "t7/3")
+    assert render.decode("p:de:3") == Action(ButtonKind.PAGE, "de", "3")
+    assert render.decode("p:de:t7/3") == Action(ButtonKind.PAGE, "de", "t7/3")
 
 
 def test_a_topic_with_many_entries_pages_too() -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from telegram_html import assert_telegram_html
+from auxil.telegram_html import assert_telegram_html
 from twinbot.bot.split import MESSAGE_LIMIT, split_html, text_content, truncate_html, utf16_len
 
 # --- generated Telegram HTML -------------------------------------------------------------------

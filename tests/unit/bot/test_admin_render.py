@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from twinbot.bot import reports
+from twinbot.bot import admin_render
 from twinbot.i18n import Catalogs
 from twinbot.reloader import ReloadResult
 
@@ -28,7 +28,7 @@ def broken(count: int) -> ReloadResult:
 
 
 def test_errors_are_escaped_in_pre_relative_and_localized() -> None:
-    [text] = reports.reload_messages(broken(1), TR.translator("ru"), LOADED, UTC)
+    [text] = admin_render.reload_messages(broken(1), TR.translator("ru"), LOADED, UTC)
     assert text.startswith("❌ База знаний в <code>/srv/knowledge</code> не загружена заново")
     assert "27.06.2015, 09:30" in text
     assert text.endswith(
@@ -40,8 +40,8 @@ def test_errors_are_escaped_in_pre_relative_and_localized() -> None:
 def test_a_long_problem_list_is_one_message_with_a_count_of_the_rest(
     count: int, shown: int
 ) -> None:
-    [text] = reports.reload_messages(broken(count), TR.translator("de"), LOADED, UTC)
-    assert len(text.encode("utf-16-le")) // 2 <= reports.MAX_MESSAGE
+    [text] = admin_render.reload_messages(broken(count), TR.translator("de"), LOADED, UTC)
+    assert len(text.encode("utf-16-le")) // 2 <= admin_render.MAX_MESSAGE
     assert text.count("<pre>") == text.count("</pre>") == 1
     lines = re.findall(r"workshops\.yaml:\d+", text)
     assert lines == [f"workshops.yaml:{n}" for n in range(shown)]  # the first ones, in order
@@ -56,8 +56,8 @@ def test_long_lines_leave_out_what_does_not_fit_and_count_it() -> None:
     result = broken(20)
     long = tuple(line + " x" * 400 for line in result.lines[:-1])
     result = ReloadResult(ok=False, changed=True, directory=FOLDER, errors=20, lines=long)
-    [text] = reports.reload_messages(result, TR.translator("en"), LOADED, UTC)
-    assert len(text.encode("utf-16-le")) // 2 <= reports.MAX_MESSAGE
+    [text] = admin_render.reload_messages(result, TR.translator("en"), LOADED, UTC)
+    assert len(text.encode("utf-16-le")) // 2 <= admin_render.MAX_MESSAGE
     shown = len(re.findall(r"workshops\.yaml:\d+", text))
     assert 0 < shown < 20
     assert text.endswith(
@@ -75,14 +75,14 @@ def test_success_with_warnings() -> None:
         warnings=1,
         lines=(f"{FOLDER}/a.yaml:3: warning: x", "0 errors, 1 warning"),
     )
-    [text] = reports.reload_messages(result, TR.translator("en"), LOADED, UTC)
+    [text] = admin_render.reload_messages(result, TR.translator("en"), LOADED, UTC)
     assert text.startswith("✅ Knowledge base reloaded from <code>/srv/knowledge</code>: 1 answer")
     assert text.endswith("<pre>a.yaml:3: warning: x</pre>")
 
 
 def test_unexpected_failure() -> None:
     result = ReloadResult(ok=False, changed=True, directory=FOLDER, failure="OSError: <gone>")
-    [text] = reports.reload_messages(result, TR.translator("en"), LOADED, UTC)
+    [text] = admin_render.reload_messages(result, TR.translator("en"), LOADED, UTC)
     assert "failed: OSError: &lt;gone&gt;." in text
 
 
@@ -97,6 +97,6 @@ def test_report_dates_follow_the_admins_language(lang: str, expected: str) -> No
     period = report.Period.last_days(7, LOADED, UTC)
     votes = [Vote(LOADED, "de", "conference-dates", False, "Wann?")]
     listing = report.unanswered([], period, votes=votes)
-    [text] = reports.unanswered_messages(listing, TR.translator(lang), UTC)  # type: ignore[arg-type]
+    [text] = admin_render.unanswered_messages(listing, TR.translator(lang), UTC)  # type: ignore[arg-type]
     assert expected in text
     assert "6/27/15" not in text
