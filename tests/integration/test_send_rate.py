@@ -18,7 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_bot_api import TOKEN, Call, FakeBotApi
+
+from auxil.fake_bot_api import TOKEN, Call, FakeBotApi
+
+pytestmark = pytest.mark.slow  # spawns `twinbot run`
 
 USERS = 20
 PER_USER = 3
