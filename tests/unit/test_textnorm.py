@@ -9,13 +9,10 @@ import pytest
 from twinbot.knowledge import LANGS, Lang
 from twinbot.paths import bundled_knowledge_dir
 from twinbot.textnorm import (
-    _TOKEN,
     MAX_MATCH_CHARS,
     Kind,
     Script,
     Word,
-    _analyze_words,
-    _known_text_token,
     analyze_query,
     clean,
     cyrillic_to_latin,
@@ -31,6 +28,8 @@ from twinbot.textnorm import (
     text_token,
     tokenize,
 )
+from twinbot.textnorm._analysis import _analyze_words, _known_text_token
+from twinbot.textnorm._tokens import _TOKEN
 from twinbot.validate import load_valid_knowledge
 
 
