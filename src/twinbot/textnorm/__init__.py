@@ -12,7 +12,8 @@ phrasings so both sides meet in one key space. The private modules, each re-expo
 - `_pos`: `Pos`, `Odds` and `latin_pos`, part-of-speech odds of English and German words.
 - `_language`: `guess_language`, a unigram model over general word frequencies.
 - `_analysis`: `analyze_query` and `text_token`, words → `Token`s with match keys.
-- `_compounds`: `split_compound`, German compounds into known parts.
+- `_compounds`: `split_compound`, German compounds into known parts; `analyze_text_word`,
+  a knowledge-base word's token and compound parts.
 
 This package knows no knowledge base; callers pass what their vocabulary knows.
 """
@@ -25,7 +26,7 @@ from twinbot.textnorm._analysis import (
     analyze_query,
     text_token,
 )
-from twinbot.textnorm._compounds import split_compound
+from twinbot.textnorm._compounds import TextWord, analyze_text_word, split_compound
 from twinbot.textnorm._language import (
     DECISIVE_MARGIN,
     LATIN_LANGS,
@@ -78,9 +79,11 @@ __all__ = [
     "Pos",
     "Query",
     "Script",
+    "TextWord",
     "Token",
     "Word",
     "analyze_query",
+    "analyze_text_word",
     "clean",
     "cyrillic_to_latin",
     "fold",

@@ -1,12 +1,19 @@
 """German compounds: a word split into parts the caller knows ("städtepartnerschaften" →
-"städte" + "partnerschaften"), with linking elements (Fugen-s, -n, -en…).
+"städte" + "partnerschaften"), with linking elements (Fugen-s, -n, -en…); and a
+knowledge-base word's token with its compound parts, judged by the general lexicon.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
+from functools import lru_cache
+from typing import NamedTuple
 
+from twinbot.knowledge import Lang
+from twinbot.lexicon import frequencies
+from twinbot.textnorm._analysis import Kind, Token, text_token
 from twinbot.textnorm._stems import stem
+from twinbot.textnorm._tokens import Script
 
 _LINKING = ("", "s", "es", "n", "en", "e", "er")
 #: The linking elements by their last letter, in _LINKING's order.
@@ -74,3 +81,50 @@ def _split_compound(
             if score > best_score:
                 best, best_score = parts, score
     return best
+
+
+class TextWord(NamedTuple):
+    """A word of a knowledge-base text analysed."""
+
+    token: Token
+    #: For a German compound, its parts with their stems; else empty.
+    parts: tuple[tuple[str, str], ...]
+
+
+def analyze_text_word(word: str, script: Script, lang: Lang, english_words: Set[str]) -> TextWord:
+    """The token of one word (not a number) of a knowledge-base text in *lang*, and if it is
+    a German compound, its parts. Words *english_words* holds (the English texts use them
+    too: names, loanwords such as "Karlsruhe") are never split (Karl|s|ruhe)."""
+    token = text_token(word, script, lang)
+    if (
+        token.kind is Kind.CONTENT
+        and lang == "de"
+        and token.script is Script.LATIN
+        and len(token.surface) >= 8
+        and token.surface not in english_words
+    ):
+        parts = tuple((part, stem(part, "de")) for part in _german_parts(token.surface))
+        return TextWord(token, parts)
+    return TextWord(token, ())
+
+
+@lru_cache(maxsize=100_000)
+def _german_parts(word: str) -> tuple[str, ...]:
+    """Parts of a German compound from the knowledge base, judged by the general lexicon."""
+    # Parts must be real German words: the stem itself or a common full form of it.
+    return tuple(split_compound(word, _german_stems().__contains__))
+
+
+@lru_cache(maxsize=1)
+def _german_stems() -> frozenset[str]:
+    """Strings that are, or with a common ending (-e, -en, -er, -n, -s) make, a German word
+    of Zipf frequency 3.3 or more."""
+    stems: set[str] = set()
+    for word, frequency in frequencies("de").items():
+        if frequency >= 3.3:
+            stems.add(word)
+            stems.update(word[: -len(ending)] for ending in _ENDINGS if word.endswith(ending))
+    return frozenset(stems)
+
+
+_ENDINGS = ("e", "en", "er", "n", "s")

@@ -34,16 +34,14 @@ import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence, Set
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 import numpy as np
 from rapidfuzz.distance import OSA
 
 from twinbot.knowledge import LANGS, KnowledgeBase, Lang
-from twinbot.lexicon import frequencies
 from twinbot.ranking import Scored
 from twinbot.ranking.lexical.typos import DeleteIndex
 from twinbot.textnorm import (
@@ -53,8 +51,10 @@ from twinbot.textnorm import (
     Pos,
     Query,
     Script,
+    TextWord,
     Token,
     analyze_query,
+    analyze_text_word,
     clean,
     cyrillic_to_latin,
     fold_latin,
@@ -64,7 +64,6 @@ from twinbot.textnorm import (
     split_compound,
     stem,
     text_runs,
-    text_token,
 )
 
 _TAG = re.compile(r"<[^>]+>")
@@ -415,13 +414,13 @@ class LexicalRanker:
 
     def _analyse_words(
         self, texts: Iterable[tuple[Lang, list[str]]]
-    ) -> dict[Lang, dict[str, _Analysis]]:
+    ) -> dict[Lang, dict[str, TextWord]]:
         """Every distinct word of *texts* (language, runs) analysed: its token, and for a
         German compound its parts with their stems."""
         runs_in: dict[Lang, list[list[str]]] = {lang: [] for lang in LANGS}
         for lang, runs in texts:
             runs_in[lang].append(runs)
-        analysis: dict[Lang, dict[str, _Analysis]] = {}
+        analysis: dict[Lang, dict[str, TextWord]] = {}
         for lang, all_runs in runs_in.items():
             distinct = dict.fromkeys(itertools.chain.from_iterable(all_runs))
             words = {
@@ -431,7 +430,7 @@ class LexicalRanker:
                 if script is not Script.NUMBER
             }
             analysis[lang] = {
-                word: _analyse_word(word, script, lang, self._english_words)
+                word: analyze_text_word(word, script, lang, self._english_words)
                 for word, script in words.items()
             }
         return analysis
@@ -841,24 +840,6 @@ class LexicalRanker:
         )
 
 
-#: A word of the knowledge base analysed: its token; for a German compound, its parts and
-#: their stems.
-_Analysis = tuple[Token, tuple[tuple[str, str], ...]]
-
-
-def _analyse_word(word: str, script: Script, lang: Lang, english_words: Set[str]) -> _Analysis:
-    token = text_token(word, script, lang)
-    if (
-        token.kind is Kind.CONTENT
-        and lang == "de"
-        and token.script is Script.LATIN
-        and len(token.surface) >= 8
-        and token.surface not in english_words
-    ):
-        return token, tuple((part, stem(part, "de")) for part in _german_parts(token.surface))
-    return token, ()
-
-
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Hold off the cyclic garbage collector while an index is built or loaded: it is
@@ -1052,25 +1033,3 @@ def _script_of(word: str) -> Script:
 
 def _surface_key(token: Token) -> str:
     return _fold_surface(token.surface, token.script)
-
-
-@lru_cache(maxsize=100_000)
-def _german_parts(word: str) -> tuple[str, ...]:
-    """Parts of a German compound from the knowledge base, judged by the general lexicon."""
-    # Parts must be real German words: the stem itself or a common full form of it.
-    return tuple(split_compound(word, _german_stems().__contains__))
-
-
-@lru_cache(maxsize=1)
-def _german_stems() -> frozenset[str]:
-    """Strings that are, or with a common ending (-e, -en, -er, -n, -s) make, a German word
-    of Zipf frequency 3.3 or more."""
-    stems: set[str] = set()
-    for word, frequency in frequencies("de").items():
-        if frequency >= 3.3:
-            stems.add(word)
-            stems.update(word[: -len(ending)] for ending in _ENDINGS if word.endswith(ending))
-    return frozenset(stems)
-
-
-_ENDINGS = ("e", "en", "er", "n", "s")
