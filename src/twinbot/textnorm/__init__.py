@@ -34,7 +34,7 @@ from twinbot.textnorm._language import (
     guess_language,
 )
 from twinbot.textnorm._morphology import russian_word
-from twinbot.textnorm._pos import Odds, Pos, latin_pos
+from twinbot.textnorm._pos import NOUN_ODDS, Odds, Pos, latin_pos
 from twinbot.textnorm._stems import fold_latin, stem
 from twinbot.textnorm._tokens import (
     CHAT_SPELLINGS,
@@ -67,6 +67,7 @@ __all__ = [
     "IMPLIED_CONCEPTS",
     "LATIN_LANGS",
     "MAX_MATCH_CHARS",
+    "NOUN_ODDS",
     "QUESTION_CONCEPTS",
     "QUESTION_WORDS",
     "REAL_WORD_ZIPF",

@@ -16,10 +16,10 @@ from rapidfuzz import process as rf_process
 from rapidfuzz.distance import OSA
 
 from twinbot.knowledge import LANGS, Lang
-from twinbot.lexicon import NOUN_ODDS, zipf
+from twinbot.lexicon import zipf
 from twinbot.textnorm._language import LATIN_LANGS, _latin_zipf, guess_language
 from twinbot.textnorm._morphology import russian_word
-from twinbot.textnorm._pos import _ODDS_OF, Odds, Pos, latin_pos
+from twinbot.textnorm._pos import _ODDS_OF, NOUN_ODDS, Odds, Pos, latin_pos
 from twinbot.textnorm._stems import fold_latin, stem
 from twinbot.textnorm._tokens import (
     _TOKEN,
@@ -53,7 +53,7 @@ class Kind(Enum):
     NUMBER = "number"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Token:
     """One analysed token: its surface form and the keys it can match."""
 
@@ -94,17 +94,16 @@ def _known_text_token(
     for a question in *lang*, without what only questions need (part of speech, real-word
     check, other readings). Built for every distinct word of a large index: kept lean."""
     if text in _CONCEPT_OF:
-        return Token(text, (_CONCEPT_OF[text],), Kind.QUESTION, script)
+        return Token(surface=text, keys=(_CONCEPT_OF[text],), kind=Kind.QUESTION, script=script)
     original = text
     cyrillic = script is Script.CYRILLIC
     if cyrillic:
         text = text.replace("ё", "е")
     if text in SOCIAL_WORDS or original in SOCIAL_WORDS:
-        return Token(
-            text, (stem(text, "ru") if cyrillic else fold_latin(text),), Kind.SOCIAL, script
-        )
+        key = stem(text, "ru") if cyrillic else fold_latin(text)
+        return Token(surface=text, keys=(key,), kind=Kind.SOCIAL, script=script)
     if text in STOPWORDS[lang] or original in STOPWORDS[lang] or len(text) == 1:
-        return Token(text, (), Kind.STOP, script)
+        return Token(surface=text, keys=(), kind=Kind.STOP, script=script)
     if cyrillic:
         lemma = russian_word(text)[0]
         keys = [stem(lemma, "ru")]
@@ -117,10 +116,10 @@ def _known_text_token(
     if implied:
         keys.append(implied)
     return Token(
-        text,
-        tuple(dict.fromkeys(keys)),
-        Kind.CONTENT,
-        script,
+        surface=text,
+        keys=tuple(dict.fromkeys(keys)),
+        kind=Kind.CONTENT,
+        script=script,
         shift=text in SHIFT_WORDS or original in SHIFT_WORDS,
         focus=text in FOCUS_WORDS or original in FOCUS_WORDS,
     )
@@ -156,18 +155,22 @@ def _analyze_words(
             continue
         original = words[index]
         if concept:
-            tokens.append(Token(word.text, (concept,), Kind.QUESTION, word.script))
+            tokens.append(
+                Token(surface=word.text, keys=(concept,), kind=Kind.QUESTION, script=word.script)
+            )
             continue
         if word.script is Script.NUMBER:
-            tokens.append(Token(word.text, (word.text,), Kind.NUMBER, word.script))
+            tokens.append(
+                Token(surface=word.text, keys=(word.text,), kind=Kind.NUMBER, script=word.script)
+            )
             continue
         text = word.text.replace("ё", "е") if word.script is Script.CYRILLIC else word.text
         if text in SOCIAL_WORDS or original.text in SOCIAL_WORDS:
             key = stem(text, "ru") if word.script is Script.CYRILLIC else fold_latin(text)
-            tokens.append(Token(text, (key,), Kind.SOCIAL, word.script))
+            tokens.append(Token(surface=text, keys=(key,), kind=Kind.SOCIAL, script=word.script))
             continue
         if text in stops or original.text in stops or len(text) == 1:
-            tokens.append(Token(text, (), Kind.STOP, word.script))
+            tokens.append(Token(surface=text, keys=(), kind=Kind.STOP, script=word.script))
             continue
         keys: list[str] = []
         real_word = False
@@ -204,15 +207,15 @@ def _analyze_words(
         )
         tokens.append(
             Token(
-                text,
-                tuple(dict.fromkeys(keys)),
-                Kind.CONTENT,
-                word.script,
-                pos,
-                fallback,
-                real_word,
-                text in SHIFT_WORDS or original.text in SHIFT_WORDS,
-                text in FOCUS_WORDS or original.text in FOCUS_WORDS,
+                surface=text,
+                keys=tuple(dict.fromkeys(keys)),
+                kind=Kind.CONTENT,
+                script=word.script,
+                pos=pos,
+                fallback_keys=fallback,
+                real_word=real_word,
+                shift=text in SHIFT_WORDS or original.text in SHIFT_WORDS,
+                focus=text in FOCUS_WORDS or original.text in FOCUS_WORDS,
             )
         )
     return tokens
@@ -304,11 +307,15 @@ def analyze_query(
             token.surface in STOPWORDS[g] for g in ("en", "de") if g != guess.lang
         )
 
-    tokens = [Token(t.surface, (), Kind.STOP, t.script) if foreign_filler(t) else t for t in tokens]
+    tokens = [_stop_token(t) if foreign_filler(t) else t for t in tokens]
     tokens = [_function_word_typo(t, stop_lang, known) for t in tokens]
     if guess.lang == "en" and not guess.translit:
         tokens = _do_support_verb(tokens)
     return Query(text, guess.lang, guess.translit, tuple(tokens), phrase)
+
+
+def _stop_token(token: Token) -> Token:
+    return Token(surface=token.surface, keys=(), kind=Kind.STOP, script=token.script)
 
 
 _DO = frozenset({"do", "does", "did"})
@@ -331,7 +338,7 @@ def _do_support_verb(tokens: list[Token]) -> list[Token]:
     if last is None or last != len(tokens) - 1 or tokens[last - 1].surface in _DETERMINERS:
         return tokens
     token = tokens[last]
-    if not token.pos[2] or token.pos == _ODDS_OF[Pos.VERB]:
+    if not token.pos.verb or token.pos == _ODDS_OF[Pos.VERB]:
         return tokens
     return [*tokens[:last], replace(token, pos=_ODDS_OF[Pos.VERB])]
 
@@ -357,8 +364,8 @@ def _function_word_typo(token: Token, lang: Lang, known: Mapping[Lang, Set[str]]
     word = found[0]
     concept = _CONCEPT_OF.get(word)
     if concept:
-        return Token(word, (concept,), Kind.QUESTION, token.script)
-    return Token(word, (), Kind.STOP, token.script)
+        return Token(surface=word, keys=(concept,), kind=Kind.QUESTION, script=token.script)
+    return Token(surface=word, keys=(), kind=Kind.STOP, script=token.script)
 
 
 @lru_cache(maxsize=3)

@@ -7,8 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from twinbot.lexicon import NOUN_ODDS
-from twinbot.textnorm._pos import _ODDS_OF, Odds, Pos
+from twinbot.textnorm._pos import _ODDS_OF, NOUN_ODDS, Odds, Pos
 
 if TYPE_CHECKING:
     from pymorphy3 import MorphAnalyzer
@@ -63,10 +62,14 @@ def russian_word(word: str) -> tuple[str, Odds, bool]:
         verb = word.endswith(_RUSSIAN_VERB_ENDINGS)
         return word, _ODDS_OF[Pos.VERB] if verb else NOUN_ODDS, False
     parses = morph.parse(word)
-    odds = [0.0, 0.0, 0.0, 0.0]
+    scores = dict.fromkeys(Pos, 0.0)
     for parse in parses:
-        pos = _PYMORPHY_POS.get(str(parse.tag.POS), Pos.OTHER)
-        odds[list(Pos).index(pos)] += parse.score
-    total = sum(odds) or 1.0
-    shares = (odds[0] / total, odds[1] / total, odds[2] / total, odds[3] / total)
+        scores[_PYMORPHY_POS.get(str(parse.tag.POS), Pos.OTHER)] += parse.score
+    total = sum(scores.values()) or 1.0
+    shares = Odds(
+        noun=scores[Pos.NOUN] / total,
+        adj=scores[Pos.ADJ] / total,
+        verb=scores[Pos.VERB] / total,
+        other=scores[Pos.OTHER] / total,
+    )
     return parses[0].normal_form.replace("ё", "е"), shares, True

@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 from enum import Enum
 from functools import lru_cache
+from typing import NamedTuple
 
 from twinbot.knowledge import Lang
-from twinbot.lexicon import NOUN_ODDS, pos_odds
+from twinbot.lexicon import pos_odds
 from twinbot.textnorm._stems import stem
 from twinbot.textnorm._tokens import Word
 
@@ -58,12 +59,22 @@ _DE_PARTICIPLE = re.compile(
 )
 
 
-Odds = tuple[float, float, float, float]  # noun, adjective, verb, other
+class Odds(NamedTuple):
+    """Odds that a word is a noun, an adjective, a verb or something else."""
+
+    noun: float
+    adj: float
+    verb: float
+    other: float
+
+
+#: The odds of a word nothing tells about (a name, a number, an unlisted word): a noun.
+NOUN_ODDS = Odds(noun=1.0, adj=0.0, verb=0.0, other=0.0)
 _ODDS_OF = {
-    Pos.NOUN: (1.0, 0.0, 0.0, 0.0),
-    Pos.ADJ: (0.0, 1.0, 0.0, 0.0),
-    Pos.VERB: (0.0, 0.0, 1.0, 0.0),
-    Pos.OTHER: (0.0, 0.0, 0.0, 1.0),
+    Pos.NOUN: NOUN_ODDS,
+    Pos.ADJ: Odds(noun=0.0, adj=1.0, verb=0.0, other=0.0),
+    Pos.VERB: Odds(noun=0.0, adj=0.0, verb=1.0, other=0.0),
+    Pos.OTHER: Odds(noun=0.0, adj=0.0, verb=0.0, other=1.0),
 }
 
 
@@ -81,7 +92,7 @@ def latin_pos(word: Word, lang: Lang) -> Odds:
     if listed is None and lang == "de":
         listed = pos_odds(text.replace("ae", "ä").replace("oe", "ö").replace("ue", "ü"), lang)
     if listed is not None:
-        return listed
+        return Odds._make(listed)
     if lang == "en":
         if text.endswith("ly") and len(text) > 4:
             return _ODDS_OF[Pos.OTHER]

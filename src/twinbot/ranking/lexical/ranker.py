@@ -48,6 +48,7 @@ from twinbot.textnorm import (
     QUESTION_CONCEPTS,
     QUESTION_WORDS,
     Kind,
+    Odds,
     Pos,
     Query,
     Script,
@@ -149,6 +150,18 @@ _QUESTION_WEIGHT_FLOOR = 0.9
 #: Weight of a word the knowledge base has never seen, by part of speech (known words
 #: weigh their IDF, at most 1.0).
 _UNKNOWN_WEIGHT = {Pos.NOUN: 1.5, Pos.ADJ: 0.6, Pos.VERB: 0.3, Pos.OTHER: 0.2}
+
+
+def _unknown_weight(odds: Odds) -> float:
+    """The weight of a word the knowledge base has never seen, over its part of speech."""
+    return (
+        odds.noun * _UNKNOWN_WEIGHT[Pos.NOUN]
+        + odds.adj * _UNKNOWN_WEIGHT[Pos.ADJ]
+        + odds.verb * _UNKNOWN_WEIGHT[Pos.VERB]
+        + odds.other * _UNKNOWN_WEIGHT[Pos.OTHER]
+    )
+
+
 #: A word moving the question to another time ("the *next* conference") weighs this much:
 #: the knowledge base describes one past event.
 _SHIFT_WEIGHT = 2.5
@@ -617,9 +630,7 @@ class LexicalRanker:
             elif token.focus or token.kind is not Kind.CONTENT:
                 weight = _UNKNOWN_WEIGHT[Pos.NOUN]
             else:
-                weight = sum(
-                    odds * _UNKNOWN_WEIGHT[pos] for odds, pos in zip(token.pos, Pos, strict=True)
-                )
+                weight = _unknown_weight(token.pos)
             if (
                 terms
                 and query.lang in ("de", None)
