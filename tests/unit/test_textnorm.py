@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from twinbot.knowledge import LANGS, Lang
 from twinbot.paths import bundled_knowledge_dir
@@ -28,7 +30,12 @@ from twinbot.textnorm import (
     text_token,
     tokenize,
 )
-from twinbot.textnorm._analysis import _analyze_words, _known_text_token
+from twinbot.textnorm._analysis import (
+    _analyze_words,
+    _function_words,
+    _known_text_token,
+    _nearest_function_word,
+)
 from twinbot.textnorm._tokens import _TOKEN
 from twinbot.validate import load_valid_knowledge
 
@@ -311,3 +318,28 @@ def test_index_and_questions_read_every_knowledge_word_alike() -> None:
             full.shift,
             full.focus,
         ), (word, lang)
+
+
+def _edits(word: str, rng: random.Random) -> list[str]:
+    letters = "abcdefghijklmnopqrstuvwxyzäöüßабвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+    at = rng.randrange(len(word))
+    return [
+        word,
+        word[:at] + rng.choice(letters) + word[at:],
+        word[:at] + word[at + 1 :],
+        word[:at] + rng.choice(letters) + word[at + 1 :],
+        word[:at] + word[at + 1 : at + 2] + word[at : at + 1] + word[at + 2 :],
+        word[:at] + rng.choice(letters) + word[at + 1 :] + rng.choice(letters),
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_function_word_typos_are_read_as_rapidfuzz_reads_them(lang: Lang) -> None:
+    """The misspelt function word found without rapidfuzz is the one its `extractOne`
+    with the OSA distance (cutoff 1) finds: an exact word, else the first one edit away."""
+    words = sorted(_function_words(lang)[0])
+    rng = random.Random(lang)
+    probes = [probe for word in words for probe in _edits(word, rng)]
+    for probe in probes:
+        found = process.extractOne(probe, words, scorer=OSA.distance, score_cutoff=1)
+        assert _nearest_function_word(probe, lang) == (found and found[0]), probe

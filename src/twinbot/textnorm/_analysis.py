@@ -12,9 +12,6 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
 
-from rapidfuzz import process as rf_process
-from rapidfuzz.distance import OSA
-
 from twinbot.knowledge import LANGS, Lang
 from twinbot.lexicon import zipf
 from twinbot.textnorm._language import LATIN_LANGS, _latin_zipf, guess_language
@@ -356,23 +353,63 @@ def _function_word_typo(token: Token, lang: Lang, known: Mapping[Lang, Set[str]]
         return token
     if any(token.surface in words for words in known.values()):
         return token
-    found = rf_process.extractOne(
-        token.surface, _function_words(lang), scorer=OSA.distance, score_cutoff=1
-    )
-    if found is None:
+    word = _nearest_function_word(token.surface, lang)
+    if word is None:
         return token
-    word = found[0]
     concept = _CONCEPT_OF.get(word)
     if concept:
         return Token(surface=word, keys=(concept,), kind=Kind.QUESTION, script=token.script)
     return Token(surface=word, keys=(), kind=Kind.STOP, script=token.script)
 
 
+def _nearest_function_word(word: str, lang: Lang) -> str | None:
+    """*word* if it is a function or question word of *lang*, else the first of them in
+    sorted order one edit away (optimal string alignment distance 1), else None."""
+    words, by_form = _function_words(lang)
+    if word in words:
+        return word
+    # A word one edit away shares a form with it, each with at most one letter deleted.
+    near = {
+        known
+        for form in _deletion_forms(word)
+        for known in by_form.get(form, ())
+        if _one_edit_apart(word, known)
+    }
+    return min(near, default=None)
+
+
+def _deletion_forms(word: str) -> set[str]:
+    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether two different strings are one insertion, deletion, substitution or swap of
+    adjacent letters apart."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    shorter = min(len(a), len(b))
+    while i < shorter and a[i] == b[i]:
+        i += 1
+    if len(a) != len(b):
+        return a[i + 1 :] == b[i:] if len(a) > len(b) else a[i:] == b[i + 1 :]
+    # The same length: a substitution at i, or letters i and i + 1 swapped.
+    if a[i + 1 :] == b[i + 1 :]:
+        return True
+    return a[i : i + 2] == b[i + 1 : i + 2] + b[i : i + 1] and a[i + 2 :] == b[i + 2 :]
+
+
 @lru_cache(maxsize=3)
-def _function_words(lang: Lang) -> list[str]:
+def _function_words(lang: Lang) -> tuple[frozenset[str], dict[str, list[str]]]:
+    """The function and question words a typo is read as, and each of their forms with at
+    most one letter deleted → the words having it."""
     words = {w for w in STOPWORDS[lang] if len(w) >= 3}
     words.update(w for w in _CONCEPT_OF if len(w) >= 3 and _script(w) is _script_of_lang(lang))
-    return sorted(words)
+    by_form: dict[str, list[str]] = {}
+    for word in words:
+        for form in _deletion_forms(word):
+            by_form.setdefault(form, []).append(word)
+    return frozenset(words), by_form
 
 
 def _script_of_lang(lang: Lang) -> Script:

@@ -1,5 +1,5 @@
 """textnorm's face: `__all__` lists exactly the public names of its private modules, each
-importable from the package."""
+importable from the package, and the package needs no fuzzy-matching library."""
 
 from __future__ import annotations
 
@@ -46,3 +46,12 @@ def test_each_name_is_importable_and_is_its_modules(name: str) -> None:
     assert len(owners) == 1, owners
     module = importlib.import_module(f"twinbot.textnorm.{owners[0]}")
     assert getattr(module, name) is value
+
+
+@pytest.mark.parametrize("path", [PACKAGE / "__init__.py", *MODULES], ids=lambda p: p.name)
+def test_no_module_imports_rapidfuzz(path: Path) -> None:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            assert all(alias.name.split(".")[0] != "rapidfuzz" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            assert (node.module or "").split(".")[0] != "rapidfuzz", path.name
