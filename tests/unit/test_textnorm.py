@@ -31,7 +31,7 @@ from twinbot.textnorm import (
     tokenize,
 )
 from twinbot.textnorm._analysis import (
-    _analyze_words,
+    _analyze_question_words,
     _function_words,
     _known_text_token,
     _nearest_function_word,
@@ -310,7 +310,7 @@ def test_index_and_questions_read_every_knowledge_word_alike() -> None:
     for word, script, lang in words:
         latin_langs: tuple[Lang, ...] = ("en", "de") if lang == "ru" else (lang,)
         lean = _known_text_token(word, script, lang, latin_langs)
-        full = _analyze_words([Word(word, script, False, 0)], lang, latin_langs)[0]
+        full = _analyze_question_words([Word(word, script, False, 0)], lang, latin_langs)[0]
         assert (lean.surface, lean.keys, lean.kind, lean.shift, lean.focus) == (
             full.surface,
             full.keys,

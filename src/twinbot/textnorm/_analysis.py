@@ -1,8 +1,8 @@
 """Query and token analysis: a question's words → tokens with match keys (stems in the
 plausible languages, Russian lemmas, transliterations, question concepts), kinds, part of
 speech and real-word checks. Two token analysers live here and a test holds them equal:
-`_analyze_words` for questions, and `text_token`, the lean path an index takes for every
-word of a knowledge base.
+`_analyze_question_words` for questions, and `text_token`, the lean path an index takes for
+every word of a knowledge base.
 """
 
 from __future__ import annotations
@@ -87,9 +87,10 @@ def _russian_keys(word: str) -> tuple[list[str], Odds, bool]:
 def _known_text_token(
     text: str, script: Script, lang: Lang, latin_langs: tuple[Lang, ...]
 ) -> Token:
-    """The token of one word of a knowledge-base text: what `_analyze_words` makes of it
-    for a question in *lang*, without what only questions need (part of speech, real-word
-    check, other readings). Built for every distinct word of a large index: kept lean."""
+    """The token of one word of a knowledge-base text: what `_analyze_question_words` makes
+    of it for a question in *lang*, without what only questions need (part of speech,
+    real-word check, other readings). Built for every distinct word of a large index: kept
+    lean."""
     if text in _CONCEPT_OF:
         return Token(surface=text, keys=(_CONCEPT_OF[text],), kind=Kind.QUESTION, script=script)
     original = text
@@ -122,7 +123,7 @@ def _known_text_token(
     )
 
 
-def _analyze_words(
+def _analyze_question_words(
     words: list[Word],
     lang: Lang,
     latin_langs: tuple[Lang, ...],
@@ -282,7 +283,7 @@ def analyze_query(
     # In a question that is plainly German or English, a word is real (never a typo) if
     # it is a word of that language: "stat" in a German question is "statt" misspelt.
     real_langs: tuple[Lang, ...] = (guess.lang,) if guess.lang in LATIN_LANGS else ()
-    tokens = _analyze_words(
+    tokens = _analyze_question_words(
         words, stop_lang, latin_langs, readings, fallbacks, real_langs=real_langs
     )
     known = vocabulary or {}

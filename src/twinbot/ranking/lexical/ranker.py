@@ -282,7 +282,7 @@ class LexicalRanker:
             for word, _ in run_words(run)
         )
         # Every distinct word, analysed in one pass.
-        self._analysis = self._analyse_words(
+        self._analysis = self._analyze_text_words(
             itertools.chain(
                 ((lang, runs) for _, lang, _, runs, _ in phrasing_rows),
                 ((lang, runs) for _, lang, runs in answer_rows),
@@ -425,7 +425,7 @@ class LexicalRanker:
             self._asking[lang].add(run)
         self._run_details[lang][run] = (tuple(groups), lowers)
 
-    def _analyse_words(
+    def _analyze_text_words(
         self, texts: Iterable[tuple[Lang, list[str]]]
     ) -> dict[Lang, dict[str, TextWord]]:
         """Every distinct word of *texts* (language, runs) analysed: its token, and for a
