@@ -29,7 +29,11 @@ _KEEP = 4
 _SOURCES = (
     "ranking/__init__.py",
     "ranking/lexical/__init__.py",
+    "ranking/lexical/builder.py",
+    "ranking/lexical/index.py",
     "ranking/lexical/ranker.py",
+    "ranking/lexical/repair.py",
+    "ranking/lexical/scoring.py",
     "ranking/lexical/typos.py",
     "ranking/dense/__init__.py",
     "ranking/dense/encoder.py",
