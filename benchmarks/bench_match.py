@@ -1215,18 +1215,19 @@ def git_revision() -> str | None:
 
 def source_digests() -> dict[str, str]:
     """Short SHA-256 of the matcher's source files as they were measured."""
-    digests = {}
-    for name in (
-        "ranking/lexical/ranker.py",
-        "fusion.py",
-        "calibration.py",
-        "textnorm.py",
-        "lexicon.py",
-    ):
-        path = ROOT / "src" / "twinbot" / name
-        if path.is_file():
-            digests[name] = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    return digests
+    package = ROOT / "src" / "twinbot"
+    paths = (
+        *sorted((package / "ranking" / "lexical").glob("*.py")),
+        package / "fusion.py",
+        package / "calibration.py",
+        *sorted((package / "textnorm").glob("*.py")),
+        package / "lexicon.py",
+    )
+    return {
+        path.relative_to(package).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        for path in paths
+        if path.is_file()
+    }
 
 
 # ============================================================================ main

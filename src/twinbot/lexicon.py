@@ -63,8 +63,6 @@ def zipf(word: str, lang: Lang) -> float:
     return frequencies(lang).get(word, 0.0)
 
 
-#: Odds of (noun, adjective, verb, other) for a word the lexicon doesn't list: a noun.
-NOUN_ODDS = (1.0, 0.0, 0.0, 0.0)
 _DATA = Path(__file__).resolve().parent / "data"
 
 

@@ -15,7 +15,6 @@ from twinbot.cli import main
 from twinbot.errors import ConfigError
 from twinbot.paths import bundled_knowledge_dir
 from twinbot.ranking.dense import HashedEncoder, encoder
-from twinbot.ranking.lexical import LexicalRanker
 from twinbot.validate import load_valid_knowledge
 
 
@@ -41,7 +40,7 @@ def test_the_cache_holds_the_dense_index_under_the_encoders_name(
     def no_build(*args: object) -> None:
         raise AssertionError("rebuilt")
 
-    monkeypatch.setattr(LexicalRanker, "_build", no_build)
+    monkeypatch.setattr("twinbot.ranking.lexical.ranker.build_index", no_build)
     monkeypatch.setattr(assembly, "build_dense_index", no_build)
     again = assembly.cached_responder(knowledge, catalogs(), load_valid_knowledge, hashed)
     assert again is not None and again.fuser.dense is not None

@@ -12,7 +12,6 @@ import pytest
 from twinbot import indexcache
 from twinbot.cli import main
 from twinbot.paths import bundled_knowledge_dir
-from twinbot.ranking.lexical import LexicalRanker
 
 #: These tests run lexical-only: the cache's behaviour doesn't depend on the encoder (its
 #: name is part of the key; test_assembly covers the dense index in the cache).
@@ -83,10 +82,10 @@ def test_chat_starts_from_the_index_ask_built(
     assert main(["ask", "--knowledge", str(knowledge), "motto?"]) == 0
     capsys.readouterr()
 
-    def no_build(self: LexicalRanker, knowledge: object) -> None:
+    def no_build(knowledge: object) -> None:
         raise AssertionError("the index was rebuilt")
 
-    monkeypatch.setattr(LexicalRanker, "_build", no_build)
+    monkeypatch.setattr("twinbot.ranking.lexical.ranker.build_index", no_build)
     monkeypatch.setattr("sys.stdin", io.StringIO("motto?\n"))
     monkeypatch.setenv("TWINBOT_DATA_DIR", str(knowledge.parent / "data"))
     assert main(["chat", "--knowledge", str(knowledge)]) == 0

@@ -37,8 +37,13 @@ def _pets() -> KnowledgeBase:
 # --- lexical ---------------------------------------------------------------------------------
 
 
-def test_lexical_candidates_carry_their_evidence() -> None:
-    ranking = LexicalRanker(_pets()).rank("what do cats eat")
+@pytest.fixture(scope="module")
+def pets() -> LexicalRanker:
+    return LexicalRanker(_pets())
+
+
+def test_lexical_candidates_carry_their_evidence(pets: LexicalRanker) -> None:
+    ranking = pets.rank("what do cats eat")
     best = ranking.candidates[0]
     assert best.entry_id == "cats"
     assert best.evidence.coverage == pytest.approx(1.0)
@@ -47,25 +52,25 @@ def test_lexical_candidates_carry_their_evidence() -> None:
     assert ranking.detected == "en"
 
 
-def test_unknown_words_count_against_every_entry() -> None:
-    ranking = LexicalRanker(_pets()).rank("what do cats think about quantum chromodynamics")
+def test_unknown_words_count_against_every_entry(pets: LexicalRanker) -> None:
+    ranking = pets.rank("what do cats think about quantum chromodynamics")
     assert "chromodynamics" in ranking.unknown_words
     evidence = ranking.candidates[0].evidence
     assert evidence.unknown > 0.3 and evidence.coverage < 0.7
     assert evidence.unknown_in_question == evidence.unknown  # one sentence: all of it asks
 
 
-def test_words_outside_the_asking_sentence_are_marked() -> None:
-    ranking = LexicalRanker(_pets()).rank("I teach zoology. What do cats eat?")
+def test_words_outside_the_asking_sentence_are_marked(pets: LexicalRanker) -> None:
+    ranking = pets.rank("I teach zoology. What do cats eat?")
     context = {w.surface for w in ranking.words if not w.in_question}
     assert "zoology" in context
     evidence = ranking.candidates[0].evidence
     assert evidence.unknown > 0 and evidence.unknown_in_question == 0
 
 
-def test_a_question_phrasing_beats_the_same_words_as_a_keyword() -> None:
+def test_a_question_phrasing_beats_the_same_words_as_a_keyword(pets: LexicalRanker) -> None:
     # "dog food" is a question phrasing of "dogs" and a keyword of "cats".
-    assert LexicalRanker(_pets()).rank("Dog food?").verbatim == "dogs"
+    assert pets.rank("Dog food?").verbatim == "dogs"
 
 
 def test_a_phrasing_two_entries_ask_is_nobodys() -> None:
@@ -79,12 +84,11 @@ def test_a_phrasing_two_entries_ask_is_nobodys() -> None:
     assert ranker.rank("tell me more").verbatim == "b"
 
 
-def test_evidence_for_an_entry_outside_the_shortlist() -> None:
-    ranker = LexicalRanker(_pets())
-    ranking = ranker.rank("what do cats eat")
-    birds = ranker.evidence(ranking, "birds")
+def test_evidence_for_an_entry_outside_the_shortlist(pets: LexicalRanker) -> None:
+    ranking = pets.rank("what do cats eat")
+    birds = pets.evidence(ranking, "birds")
     assert birds.entry_id == "birds" and birds.evidence.coverage < 0.5
-    assert ranker.evidence(ranking, "cats") == ranking.candidates[0]
+    assert pets.evidence(ranking, "cats") == ranking.candidates[0]
 
 
 # --- dense -----------------------------------------------------------------------------------

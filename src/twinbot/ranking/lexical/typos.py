@@ -26,7 +26,7 @@ _MODULUS = 1 << 64
 _BASE = 0x100000001B3
 _SHIFT = np.uint64(pow(_BASE, -1, _MODULUS))
 _SHIFT2 = np.uint64(pow(_BASE, -2, _MODULUS))
-#: Shorter words have too many neighbours to repair (and `Matcher` doesn't ask for them).
+#: Shorter words have too many neighbours to repair (and `repair` doesn't ask for them).
 MIN_LENGTH = 4
 
 

@@ -10,8 +10,7 @@ import pytest
 
 from twinbot.knowledge import Entry, KnowledgeBase, Lang, Topic
 from twinbot.paths import bundled_knowledge_dir
-from twinbot.ranking.lexical import LexicalRanker
-from twinbot.ranking.lexical import ranker as matcher_module
+from twinbot.ranking.lexical import LexicalRanker, builder
 from twinbot.validate import load_valid_knowledge
 
 Phrasing = tuple[int, Lang, str, list[int]]
@@ -83,18 +82,18 @@ def _odd_base() -> KnowledgeBase:
 )
 def test_entries_equal_a_plain_reference(knowledge: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict[str, Any] = {}
-    build = matcher_module._build_entries
+    build = builder._build_entries
 
     def spy(phrasings: list[Phrasing], *rest: Any) -> Any:
         seen["phrasings"] = phrasings
         return build(phrasings, *rest)
 
-    monkeypatch.setattr(matcher_module, "_build_entries", spy)
-    matcher = LexicalRanker(knowledge())
-    groups = matcher._groups
+    monkeypatch.setattr(builder, "_build_entries", spy)
+    index = builder.build_index(knowledge())
+    groups = index.groups
     partial_seen = False
-    for index, entry in enumerate(matcher._entries):
-        rows = [row for row in seen["phrasings"] if row[0] == index]
+    for number, entry in enumerate(index.entries):
+        rows = [row for row in seen["phrasings"] if row[0] == number]
         numbers, partial, union = reference([(lang, ids) for _, lang, _, ids in rows], groups)
         assert entry.texts == tuple(text for _, _, text, _ in rows)
         assert entry.group_ids == tuple(g for *_, ids in rows for g in ids)

@@ -11,10 +11,12 @@ from dataclasses import replace
 
 import pytest
 
-from responders import lexical_responder, responder_for
+from responders import catalogs, lexical_responder, responder_for
+from twinbot.assembly import build_responder
 from twinbot.calibration import Outcome
 from twinbot.knowledge import Entry, KnowledgeBase, Topic
 from twinbot.paths import bundled_knowledge_dir
+from twinbot.ranking.lexical import LexicalRanker
 from twinbot.responder import Responder
 from twinbot.validate import load_valid_knowledge
 
@@ -139,10 +141,13 @@ def test_reply_language(question: str, hint: str | None, lang: str, detected: st
     assert (match.lang, match.detected) == (lang, detected)
 
 
-def test_deterministic() -> None:
+def test_deterministic(lexical_ranker: LexicalRanker) -> None:
     questions = ["motto?", "kogda byla konferentsiya", "Who is the mayor of Karlsruhe?", "Jugend"]
     first = [shipped().understand(q) for q in questions]
-    again = responder_for(load_valid_knowledge(bundled_knowledge_dir()))
+    # The same answers from another build of the index (the session's ranker).
+    knowledge = load_valid_knowledge(bundled_knowledge_dir())
+    again = build_responder(knowledge, catalogs(), None, lexical=lexical_ranker)
+    assert again.fuser.lexical is not shipped().fuser.lexical
     assert [again.understand(q) for q in questions] == first
 
 

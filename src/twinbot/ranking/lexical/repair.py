@@ -1,0 +1,226 @@
+"""A question's words read against the index: each token's known terms, and repairs for
+the words the index doesn't know — a German compound split into known parts, a typo (1–2
+edits) corrected against the vocabulary's surfaces unless the word is itself a real word
+("mayor" is no typo of "major"), a Cyrillic name read in Latin letters and a Latin one in
+Cyrillic ("Moskva"), an inflected form met by a long common prefix. Every word gets its
+weight: IDF for known words; for unknown ones, by part of speech (an unknown noun is
+usually what the question is about, an unknown verb mostly frames it).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, replace
+
+from rapidfuzz.distance import OSA
+
+from twinbot.ranking.lexical.index import (
+    COMPOUND_PART_CREDIT,
+    MAX_TYPO_LENGTH,
+    LexicalIndex,
+    surface_key,
+)
+from twinbot.textnorm import (
+    Kind,
+    Odds,
+    Pos,
+    Query,
+    Script,
+    Token,
+    clean,
+    cyrillic_to_latin,
+    split_compound,
+    stem,
+)
+
+_SENTENCE = re.compile(r"[^.!?;:\n…]+[.!?;:\n…]*")
+
+
+@dataclass(frozen=True, slots=True)
+class QueryWord:
+    """One word of a question as the ranker reads it."""
+
+    surface: str
+    weight: float
+    #: term id → credit (1.0 exact; less for repaired keys); empty: the index doesn't know it
+    terms: dict[int, float]
+    kind: Kind
+    #: False for a word in a sentence around the question ("I teach social studies.") when
+    #: the message has a question mark elsewhere.
+    in_question: bool = True
+
+
+# Credits: how much a repaired match is worth compared with an exact one.
+_FUZZY_CREDIT = {1: 0.85, 2: 0.7}
+_PREFIX_CREDIT = 0.75
+_MIN_PREFIX = 6
+#: Question concepts (?when, ?who…) always carry at least this weight.
+_QUESTION_WEIGHT_FLOOR = 0.9
+#: Weight of a word the knowledge base has never seen, by part of speech (known words
+#: weigh their IDF, at most 1.0).
+_UNKNOWN_WEIGHT = {Pos.NOUN: 1.5, Pos.ADJ: 0.6, Pos.VERB: 0.3, Pos.OTHER: 0.2}
+
+
+def _unknown_weight(odds: Odds) -> float:
+    """The weight of a word the knowledge base has never seen, over its part of speech."""
+    return (
+        odds.noun * _UNKNOWN_WEIGHT[Pos.NOUN]
+        + odds.adj * _UNKNOWN_WEIGHT[Pos.ADJ]
+        + odds.verb * _UNKNOWN_WEIGHT[Pos.VERB]
+        + odds.other * _UNKNOWN_WEIGHT[Pos.OTHER]
+    )
+
+
+#: A word moving the question to another time ("the *next* conference") weighs this much:
+#: the knowledge base describes one past event.
+_SHIFT_WEIGHT = 2.5
+
+
+def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
+    """Turn analysed tokens into weighted term sets, repairing unknown words."""
+    resolved: list[QueryWord] = []
+    for token in query.tokens:
+        if token.kind is Kind.STOP:
+            continue
+        terms = {index.terms[k]: 1.0 for k in token.keys if k in index.terms}
+        if token.script is Script.CYRILLIC and token.kind is Kind.CONTENT and not token.real_word:
+            # A name in Cyrillic letters ("интамт") may be known in Latin ones.
+            latin = cyrillic_to_latin(token.surface)
+            for key in (stem(latin, "en"), stem(latin, "de")):
+                if key in index.terms:
+                    terms.setdefault(index.terms[key], 1.0)
+        if token.kind is Kind.QUESTION:
+            weight = max((index.idf[t] for t in terms), default=1.0)
+            weight = max(weight, _QUESTION_WEIGHT_FLOOR)
+            resolved.append(QueryWord(token.surface, weight, terms, token.kind))
+            continue
+        if not terms and token.kind is Kind.CONTENT:
+            parts = _compound_parts(index, token)
+            if parts:
+                resolved.extend(parts)
+                continue
+            terms = _repair(index, token)
+        if terms:
+            # Readings of one word (its English and German stems, its Cyrillic and
+            # Latin spellings) are one word: the most widely used decides its weight.
+            weight = min(index.idf[t] for t in terms)
+            if token.shift:
+                weight = max(weight, _SHIFT_WEIGHT)
+        elif token.shift or token.kind is Kind.NUMBER:
+            # Another time ("next"), another number ("the 12th"): not what we know.
+            weight = _SHIFT_WEIGHT
+        elif token.focus or token.kind is not Kind.CONTENT:
+            weight = _UNKNOWN_WEIGHT[Pos.NOUN]
+        else:
+            weight = _unknown_weight(token.pos)
+        if (
+            terms
+            and query.lang in ("de", None)
+            and token.script is Script.LATIN
+            and len(token.surface) >= 8
+            and token.surface not in index.english_words
+        ):
+            # A known German compound also stands for its parts: "Partnerstädte" meets
+            # the "Städtepartnerkonferenz" of another entry through "Partner" and "Stadt".
+            for part in split_compound(token.surface, index.terms.__contains__, min_part=4):
+                for key in (stem(part, "de"), stem(part, "en")):
+                    if key in index.terms:
+                        terms.setdefault(index.terms[key], COMPOUND_PART_CREDIT)
+        resolved.append(QueryWord(token.surface, weight, terms, token.kind))
+    if any(t.kind is not Kind.SOCIAL for t in resolved):
+        # "hey so when was…": a greeting inside a question is filler.
+        resolved = [t for t in resolved if t.kind is not Kind.SOCIAL]
+    return resolved
+
+
+def _compound_parts(index: LexicalIndex, token: Token) -> list[QueryWord]:
+    # A real word is not split ("Teilnahme" is not "Teil" + "nahme").
+    if token.script is not Script.LATIN or len(token.surface) < 8 or token.real_word:
+        return []
+    result = []
+    for part in split_compound(token.surface, index.terms.__contains__):
+        terms = {
+            index.terms[k]: COMPOUND_PART_CREDIT
+            for k in (stem(part, "de"), stem(part, "en"))
+            if k in index.terms
+        }
+        if terms:
+            weight = max(index.idf[t] for t in terms)
+            result.append(QueryWord(part, weight, terms, Kind.CONTENT))
+    return result
+
+
+def _repair(index: LexicalIndex, token: Token) -> dict[int, float]:
+    """Terms an unknown word probably means: a typo's correction, its Russian reading,
+    or a longer or shorter form of the same stem."""
+    if not token.real_word:
+        found = _fuzzy(index, surface_key(token))
+        if not found and token.keys and len(token.keys[0]) >= 5:
+            found = _fuzzy(index, token.keys[0])
+        if found:
+            return found
+    found = {index.terms[k]: 1.0 for k in token.fallback_keys if k in index.terms}
+    return found or _prefix(index, token)
+
+
+def _fuzzy(index: LexicalIndex, surface: str) -> dict[int, float]:
+    """Known words within one edit (two for long words), by symmetric deletion.
+
+    Words longer than any real word are no typos of one: deletions grow with the
+    square of the length, so such "words" are not probed at all.
+    """
+    if not 4 <= len(surface) <= MAX_TYPO_LENGTH:
+        return {}
+    limit = 1 if len(surface) < 8 else 2
+    best_distance = limit + 1
+    best: set[str] = set()
+    for known in index.typos.near(surface, limit):
+        distance = OSA.distance(surface, known, score_cutoff=limit)
+        if distance > limit or distance == 0:
+            continue
+        if distance < best_distance:
+            best_distance, best = distance, {known}
+        elif distance == best_distance:
+            best.add(known)
+    credit = _FUZZY_CREDIT.get(best_distance, 0.0)
+    return {term: credit for known in sorted(best) for term in index.surfaces[known]}
+
+
+def _prefix(index: LexicalIndex, token: Token) -> dict[int, float]:
+    """Terms sharing a long prefix with one of the token's stems ("koordin…")."""
+    terms: dict[int, float] = {}
+    for key in token.keys[:2]:
+        if len(key) < _MIN_PREFIX or key.startswith("?"):
+            continue
+        for size in range(len(key), _MIN_PREFIX - 1, -1):
+            prefix = key[:size]
+            start = bisect.bisect_left(index.sorted_terms, prefix)
+            for known in index.sorted_terms[start : start + 20]:
+                if not known.startswith(prefix):
+                    break
+                if size >= 0.75 * min(len(known), len(key)):
+                    terms.setdefault(index.terms[known], _PREFIX_CREDIT)
+            if terms:
+                return terms
+    return terms
+
+
+def mark_context(text: str, words: list[QueryWord]) -> list[QueryWord]:
+    """Mark the words outside the question's own sentences, when the message asks in one
+    sentence and tells about itself in others ("I teach social studies. Who led…?")."""
+    folded = clean(text).casefold()
+    sentences = [(m.start(), m.end(), "?" in m.group()) for m in _SENTENCE.finditer(folded)]
+    if not any(asks for *_, asks in sentences) or all(asks for *_, asks in sentences):
+        return words
+    marked: list[QueryWord] = []
+    position = 0
+    for word in words:
+        at = folded.find(word.surface, position)
+        if at < 0:
+            at = position
+        else:
+            position = at
+        asks = next((a for start, end, a in sentences if start <= at < end), True)
+        marked.append(word if asks else replace(word, in_question=False))
+    return marked

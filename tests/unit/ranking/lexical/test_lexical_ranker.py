@@ -1,0 +1,102 @@
+"""The lexical ranker on the shipped knowledge base: how repair reads each kind of word, the
+evidence it gives, and an index that is the same however it was made (rebuilt, pickled)."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+import twinbot.ranking.lexical as lexical
+from twinbot.paths import bundled_knowledge_dir
+from twinbot.ranking.lexical import LexicalRanker
+from twinbot.validate import load_valid_knowledge
+
+QUESTIONS = [
+    "Wer hat die Workshps auf der Konferenz koordinirt",
+    "Was verbindet die Städtepartnerschaften wirtschaftlich?",
+    "интамт когда появился",
+    "kogda byla konferentsiya v karlsrue",
+    "Who is the mayor of Karlsruhe?",
+    "I teach social studies. Which organisations led the working groups?",
+    "What can you do?",
+    "",
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "word", "terms"),
+    [
+        # typos, corrected against the surfaces the knowledge base uses
+        ("Wer hat die Workshps auf der Konferenz koordinirt", "workshps", {"workshop"}),
+        ("Wer hat die Workshps auf der Konferenz koordinirt", "koordinirt", {"koordiniert"}),
+        # a German compound also stands for its parts
+        ("Anzahl Partnerstädte", "partnerstädte", {"partnerstadt", "partner", "stadt"}),
+        # umlauts typed as digraphs
+        ("Jubilaeum Karlsruhe", "jubilaeum", {"jubilaum"}),
+        # a name in Cyrillic letters meets its Latin spelling; one in Latin letters its
+        # Russian reading
+        ("интамт когда появился", "интамт", {"intamt"}),
+        ("Partner von Moskva", "moskva", {"москв"}),
+        # Russian in Latin letters is read in Cyrillic, question words as concepts
+        ("kogda byla konferentsiya v karlsrue", "когда", {"?when"}),
+        ("kogda byla konferentsiya v karlsrue", "конференция", {"конференц"}),
+    ],
+)
+def test_repair_reads_each_kind_of_word(
+    lexical_ranker: LexicalRanker, question: str, word: str, terms: set[str]
+) -> None:
+    reading = dict(lexical_ranker.rank(question).reading)
+    assert terms <= set(reading[word].split(",")), reading
+
+
+def test_an_unknown_noun_weighs_most_and_stays_unknown(lexical_ranker: LexicalRanker) -> None:
+    ranking = lexical_ranker.rank("Who is the mayor of Karlsruhe?")
+    weights = {word.surface: word.weight for word in ranking.words}
+    assert ranking.unknown_words == ("mayor",)
+    assert weights["mayor"] == max(weights.values())
+    assert dict(ranking.reading)["mayor"] == "?"
+
+
+def test_a_phrasing_typed_as_written_is_verbatim(lexical_ranker: LexicalRanker) -> None:
+    ranking = lexical_ranker.rank("What can you do?")
+    assert ranking.verbatim == "about-bot"
+    assert ranking.words == () and ranking.candidates == ()
+
+
+def test_evidence_for_every_entry(lexical_ranker: LexicalRanker) -> None:
+    ranking = lexical_ranker.rank("Wann war die Konferenz?")
+    shortlisted = {candidate.entry_id: candidate for candidate in ranking.candidates}
+    assert len(shortlisted) == 10
+    for entry_id in lexical_ranker.entry_ids:
+        found = lexical_ranker.evidence(ranking, entry_id)
+        assert found.entry_id == entry_id and 0.0 <= found.score <= 1.0
+        assert found == shortlisted.get(entry_id, found)
+    empty = lexical_ranker.evidence(lexical_ranker.rank(""), "greeting")
+    assert empty.score == 0.0 and empty.evidence.coverage == 0.0
+
+
+def test_a_rebuilt_index_ranks_alike(lexical_ranker: LexicalRanker) -> None:
+    again = LexicalRanker(load_valid_knowledge(bundled_knowledge_dir()))
+    assert again.entry_ids == lexical_ranker.entry_ids
+    for question in QUESTIONS:
+        assert again.rank(question) == lexical_ranker.rank(question), question
+
+
+def test_a_pickled_index_ranks_alike(lexical_ranker: LexicalRanker) -> None:
+    # (the index cache stores rankers pickled)
+    copy = pickle.loads(pickle.dumps(lexical_ranker, protocol=pickle.HIGHEST_PROTOCOL))
+    for question in QUESTIONS:
+        assert copy.rank(question) == lexical_ranker.rank(question), question
+
+
+def test_the_package_exports_what_callers_use() -> None:
+    assert sorted(lexical.__all__) == [
+        "LexicalEvidence",
+        "LexicalRanker",
+        "LexicalRanking",
+        "QueryWord",
+        "gc_paused",
+    ]
+    for name in lexical.__all__:
+        assert getattr(lexical, name).__module__.startswith("twinbot.ranking.lexical.")

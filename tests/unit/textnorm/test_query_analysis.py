@@ -1,0 +1,133 @@
+"""textnorm._analysis: a question's tokens (kinds, keys, part of speech, misspelt function
+words), and the lean path for knowledge-base words held to the question path."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from twinbot.knowledge import LANGS, Lang
+from twinbot.paths import bundled_knowledge_dir
+from twinbot.textnorm import Kind, Script, Word, analyze_query, run_words, text_runs, text_token
+from twinbot.textnorm._analysis import (
+    _analyze_question_words,
+    _function_words,
+    _known_text_token,
+    _nearest_function_word,
+)
+from twinbot.validate import load_valid_knowledge
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("Wann war das?", "?when"),
+        ("kogda eto bylo", "?when"),
+        ("how many cities", "?howmany"),
+        ("Wie viele Städte", "?howmany"),
+        ("Сколько городов", "?howmany"),
+        ("Wer hat das gemacht", "?who"),
+        ("почему это важно", "?why"),
+    ],
+)
+def test_question_words_become_concepts(text: str, concept: str) -> None:
+    query = analyze_query(text)
+    assert [t.keys for t in query.tokens if t.kind is Kind.QUESTION] == [(concept,)]
+
+
+def test_implied_concepts_in_phrasings() -> None:
+    # "In welchem Jahr" asks "wann": a phrasing with "Jahr" carries ?when.
+    assert "?when" in text_token("jahr", Script.LATIN, "de").keys
+
+
+def test_filler_and_greetings() -> None:
+    tokens = analyze_query("hey so what was the motto lol pls").tokens
+    kinds = {t.surface: t.kind for t in tokens}
+    assert kinds["motto"] is Kind.CONTENT
+    assert kinds["hey"] is Kind.SOCIAL
+    assert kinds["lol"] is Kind.STOP and kinds["please"] is Kind.STOP  # "pls" read as "please"
+
+
+def test_foreign_filler_inside_a_question() -> None:
+    # "und" in an English question is German filler; "war" stays an English word.
+    tokens = analyze_query("What did the Jugend und Sprache workshop deal with?").tokens
+    assert {t.surface: t.kind for t in tokens}["und"] is Kind.STOP
+    tokens = analyze_query("motto 70 years after the war").tokens
+    assert {t.surface: t.kind for t in tokens}["war"] is Kind.CONTENT
+
+
+def test_unknown_words_get_part_of_speech_odds() -> None:
+    tokens = {t.surface: t for t in analyze_query("Who is the director of the academy?").tokens}
+    assert tokens["director"].pos.noun > 0.5  # a noun: the question's focus
+    tokens = {t.surface: t for t in analyze_query("Was wurde besprochen?").tokens}
+    assert tokens["besprochen"].pos.verb > 0.5  # a verb: framing
+
+
+def test_the_word_did_asks_about_is_a_verb() -> None:
+    tokens = {t.surface: t for t in analyze_query("What did the second workshop address?").tokens}
+    assert tokens["address"].pos.verb == 1.0
+    # a noun where it is one
+    for question in ("What is the address of INTAMT?", "Where did you find the address?"):
+        tokens = {t.surface: t for t in analyze_query(question).tokens}
+        assert tokens["address"].pos.noun > 0.5, question
+
+
+def _knowledge_words() -> list[tuple[str, Script, Lang]]:
+    knowledge = load_valid_knowledge(bundled_knowledge_dir())
+    found: dict[tuple[str, Script, Lang], None] = {}
+    for entry in knowledge:
+        for lang in LANGS:
+            texts = (*entry.questions.get(lang, ()), *entry.keywords.get(lang, ()))
+            for text in texts:
+                for run in text_runs(text):
+                    for word, script in run_words(run):
+                        if script is not Script.NUMBER:
+                            found[word, script, lang] = None
+    return list(found)
+
+
+def test_index_and_questions_read_every_knowledge_word_alike() -> None:
+    # The index analyses each word of the knowledge base once, on a lean path; a question
+    # in the same language must give the word the same keys, kind and flags, or the
+    # question could not find its own phrasing.
+    words = _knowledge_words()
+    assert len(words) > 500
+    for word, script, lang in words:
+        latin_langs: tuple[Lang, ...] = ("en", "de") if lang == "ru" else (lang,)
+        lean = _known_text_token(word, script, lang, latin_langs)
+        full = _analyze_question_words([Word(word, script, False, 0)], lang, latin_langs)[0]
+        assert (lean.surface, lean.keys, lean.kind, lean.shift, lean.focus) == (
+            full.surface,
+            full.keys,
+            full.kind,
+            full.shift,
+            full.focus,
+        ), (word, lang)
+
+
+def _edits(word: str, rng: random.Random) -> list[str]:
+    letters = "abcdefghijklmnopqrstuvwxyzäöüßабвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+    at = rng.randrange(len(word))
+    return [
+        word,
+        word[:at] + rng.choice(letters) + word[at:],
+        word[:at] + word[at + 1 :],
+        word[:at] + rng.choice(letters) + word[at + 1 :],
+        word[:at] + word[at + 1 : at + 2] + word[at : at + 1] + word[at + 2 :],
+        word[:at] + rng.choice(letters) + word[at + 1 :] + rng.choice(letters),
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_function_word_typos_are_read_as_rapidfuzz_reads_them(lang: Lang) -> None:
+    """The misspelt function word found without rapidfuzz is the one its `extractOne`
+    with the OSA distance (cutoff 1) finds: an exact word, else the first one edit away."""
+    words = sorted(_function_words(lang)[0])
+    rng = random.Random(lang)
+    probes = [probe for word in words for probe in _edits(word, rng)]
+    for probe in probes:
+        found = process.extractOne(probe, words, scorer=OSA.distance, score_cutoff=1)
+        assert _nearest_function_word(probe, lang) == (found and found[0]), probe

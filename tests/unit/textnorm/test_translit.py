@@ -1,0 +1,31 @@
+"""textnorm._translit: Russian typed in Latin letters, names typed in Cyrillic."""
+
+from __future__ import annotations
+
+import pytest
+
+from twinbot.textnorm import cyrillic_to_latin, latin_to_cyrillic
+
+
+@pytest.mark.parametrize(
+    ("latin", "cyrillic"),
+    [
+        ("kogda", "когда"),
+        ("konferentsiya", "конференция"),
+        ("konferenciya", "конференция"),
+        ("skolko", "сколько"),
+        ("voobshe", "вообще"),
+        ("pochemu", "почему"),
+        ("kakoy", "какой"),
+        ("vazhny", "важны"),
+        ("partnerstva", "партнерства"),
+        ("gorodov", "городов"),
+    ],
+)
+def test_latin_to_cyrillic_prefers_real_words(latin: str, cyrillic: str) -> None:
+    assert latin_to_cyrillic(latin)[0] == cyrillic
+
+
+def test_cyrillic_to_latin_for_names() -> None:
+    assert cyrillic_to_latin("интамт") == "intamt"
+    assert cyrillic_to_latin("калуга") == "kaluga"
