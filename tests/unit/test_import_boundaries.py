@@ -44,11 +44,6 @@ ALLOWED_IMPORTS: dict[str, tuple[str, ...]] = {
 NEVER = [
     ("twinbot.textnorm", "rapidfuzz", "fuzzy scoring is for the rankers and the validator"),
 ]
-#: Breaches being removed on another branch, by file: skipped by the table test, and expected
-#: to fail their NEVER test (strict xfail) for as long as the file exists.
-PENDING = {
-    ("textnorm.py", "rapidfuzz"): "issue 14 item 1 (branch issue-14-text) drops rapidfuzz",
-}
 
 #: Bottom to top: a module imports (at run time) only modules of lower layers, or of its own
 #: row (a package such as twinbot.ranking imports itself). Data flows one way — update ->
@@ -204,7 +199,7 @@ def test_third_party_imports_follow_the_table(module: str) -> None:
     breaches = []
     for found in imports_of(module):
         package = _top(found.module)
-        if not _restricted(found.module) or (_file(module), package) in PENDING:
+        if not _restricted(found.module):
             continue
         allowed = ALLOWED_IMPORTS.get(package)
         if allowed is None:
@@ -218,9 +213,7 @@ def _never_cases() -> list[object]:
     cases: list[object] = []
     for prefix, package, why in NEVER:
         for module in sorted(m for m in MODULES if _within(m, prefix)):
-            pending = PENDING.get((_file(module), package))
-            marks = [pytest.mark.xfail(strict=True, reason=pending)] if pending else []
-            cases.append(pytest.param(module, package, why, marks=marks, id=f"{module}-{package}"))
+            cases.append(pytest.param(module, package, why, id=f"{module}-{package}"))
     return cases
 
 
@@ -235,7 +228,6 @@ def test_the_tables_name_real_modules_and_packages() -> None:
     prefixes += [prefix for prefix, _, _ in NEVER]
     prefixes += [prefix for layer in LAYERS for prefix in layer]
     assert [p for p in prefixes if not any(_within(m, p) for m in MODULES)] == []
-    assert [file for file, _ in PENDING if not file.endswith(".py")] == []
 
 
 # --- twinbot modules: the layers --------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from responders import shipped
+from auxil.responders import shipped
 from twinbot.knowledge import Entry, KnowledgeBase, Topic
 from twinbot.ranking.dense import (
     DenseRanker,

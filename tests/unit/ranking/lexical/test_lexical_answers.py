@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from responders import catalogs, lexical_responder, responder_for
+from auxil.responders import catalogs, lexical_responder, responder_for
 from twinbot.assembly import build_responder
 from twinbot.calibration import Outcome
 from twinbot.knowledge import Entry, KnowledgeBase, Topic
