@@ -23,6 +23,7 @@ from twinbot.textnorm._tokens import (
     CHAT_SPELLINGS,
     Script,
     Word,
+    _join_soft_signs,
     _script,
     clean,
     phrase_key,
@@ -253,7 +254,7 @@ def analyze_query(
     """
     cleaned = clean(text)
     words = tokenize(cleaned)
-    phrase = phrase_key(_TOKEN.findall(cleaned))
+    phrase = phrase_key(_TOKEN.findall(_join_soft_signs(cleaned)))
     guess = guess_language(words, vocabulary, shared)
     if guess.lang != "ru":
         # Chat spellings ("u", "pls"), but not in Russian typed in Latin letters ("u" = у).

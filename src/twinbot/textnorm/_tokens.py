@@ -33,6 +33,11 @@ def _fold_chars(text: str) -> str:
 # Letters (any script) and digits; everything else separates tokens. Combining marks are
 # removed by NFKD+strip below before this runs on Latin text.
 _TOKEN = re.compile(r"[^\W_]+")
+#: An apostrophe inside a Latin word that is no English/German contraction ("pol'za",
+#: "den’gi": the soft sign as Russian typed in Latin letters writes it) joins the word —
+#: transliteration reads "polza" as польза — where "what's", "don't", "we're", "geht's"
+#: still split (and "O'Brien", "l'Europe": one letter before it, a name).
+_SOFT_SIGN = re.compile(r"(?<=[a-z]{2})['’ʼ](?=[a-z])(?!(?:s|t|d|m|re|ve|ll)(?![a-z]))", re.I)
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z\u00c0-\u024f]")
 
@@ -163,10 +168,17 @@ def _split_run(raw: str) -> tuple[tuple[str, Script, bool], ...]:
     return tuple(pieces)
 
 
+def _join_soft_signs(text: str) -> str:
+    """*text* with the apostrophes `_SOFT_SIGN` describes left out ("pol'za" → "polza")."""
+    if "'" in text or "’" in text or "ʼ" in text:
+        return _SOFT_SIGN.sub("", text)
+    return text
+
+
 def _scan(text: str) -> list[tuple[str, Script, bool]]:
     # (Chat elongations collapse inside each run: `_pieces`.)
     words: list[tuple[str, Script, bool]] = []
-    for raw in _TOKEN.findall(text):
+    for raw in _TOKEN.findall(_join_soft_signs(text)):
         words.extend(_pieces(raw))
     return words
 
@@ -196,6 +208,7 @@ def text_runs(text: str) -> list[str]:
     ascii_text = text.isascii()
     if not (ascii_text and text.isprintable()):
         text = clean(text, limit=len(text) + 1)
+    text = _join_soft_signs(text)
     # A byte table splits at ASCII punctuation several times faster than the regex (an
     # index splits every phrasing); a run left with non-ASCII punctuation in it ("«", "—")
     # sends the text to the regex.

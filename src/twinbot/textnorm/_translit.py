@@ -74,9 +74,19 @@ _MAX_TRANSLIT_LENGTH = 40
 _SOFTENABLE = frozenset("лнтсдрз")
 
 
+#: The scholarly (ISO 9, Czech-style) letters for Russian sounds, as the usual digraphs:
+#: "vorkšop" is "vorkshop", "ščí" "shchi" (stripping the mark would make them s, c, z).
+_HACEK = (("š", "sh"), ("č", "ch"), ("ž", "zh"), ("ŝ", "shch"), ("ĉ", "ch"))
+
+
 def _plain_latin(word: str) -> str:
+    word = word.casefold()
+    if not word.isascii():
+        for letter, digraph in _HACEK:
+            if letter in word:
+                word = word.replace(letter, digraph)
     return "".join(
-        ch for ch in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(ch)
+        ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch)
     )
 
 

@@ -11,7 +11,16 @@ from rapidfuzz.distance import OSA
 
 from twinbot.knowledge import LANGS, Lang
 from twinbot.paths import bundled_knowledge_dir
-from twinbot.textnorm import Kind, Script, Word, analyze_query, run_words, text_runs, text_token
+from twinbot.textnorm import (
+    Kind,
+    Script,
+    Word,
+    analyze_query,
+    phrase_key,
+    run_words,
+    text_runs,
+    text_token,
+)
 from twinbot.textnorm._analysis import (
     _analyze_question_words,
     _function_words,
@@ -131,3 +140,9 @@ def test_function_word_typos_are_read_as_rapidfuzz_reads_them(lang: Lang) -> Non
     for probe in probes:
         found = process.extractOne(probe, words, scorer=OSA.distance, score_cutoff=1)
         assert _nearest_function_word(probe, lang) == (found and found[0]), probe
+
+
+@pytest.mark.parametrize("text", ["kakaya ot nikh pol'za?", "What's INTAMT's motto?", "den’gi"])
+def test_the_phrase_key_reads_the_text_as_the_index_does(text: str) -> None:
+    # (the index keys its phrasings by the runs `text_runs` finds)
+    assert analyze_query(text).phrase == phrase_key(text_runs(text))

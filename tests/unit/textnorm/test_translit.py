@@ -20,6 +20,11 @@ from twinbot.textnorm import cyrillic_to_latin, latin_to_cyrillic
         ("vazhny", "важны"),
         ("partnerstva", "партнерства"),
         ("gorodov", "городов"),
+        # scholarly letters: š č ž as sh ch zh
+        ("vorkšop", "воркшоп"),
+        ("čem", "чем"),
+        ("žizn", "жизнь"),
+        ("polza", "польза"),  # an apostrophe typed for ь is left out by the tokenizer
     ],
 )
 def test_latin_to_cyrillic_prefers_real_words(latin: str, cyrillic: str) -> None:

@@ -163,8 +163,9 @@ class DenseRanker:
         if vector is None:
             vector = self.encoder.encode([question])[0]
         best, best_row = self._best_per_entry(vector)
-        order = np.argsort(-best, kind="stable")[:_TOP]
-        order = order[best[order] > _UNSEEN]
+        # Only the compared entries (a few dozen after the centroid step) are sorted.
+        seen = np.flatnonzero(best > _UNSEEN)
+        order = seen[np.argsort(-best[seen], kind="stable")][:_TOP]
         top = float(best[order[0]]) if len(order) else 0.0
         second = float(best[order[1]]) if len(order) > 1 else 0.0
         candidates = tuple(
@@ -222,10 +223,10 @@ class DenseRanker:
             assert self._centroids is not None
             rough = self._centroids @ vector
             chosen = np.argpartition(-rough, min(_REFINE, entries - 1))[:_REFINE]
-            starts = self.index.starts
-            rows = np.concatenate([np.arange(starts[e], starts[e + 1]) for e in chosen]).astype(
-                np.int64
-            )
+            # The chosen entries' phrasing rows, entry after entry (no Python loop).
+            low = self.index.starts[chosen]
+            counts = self.index.starts[chosen + 1] - low
+            rows = np.repeat(low - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
             scores = self.index.phrasings[rows].astype(np.float32) @ vector
         if len(rows) == 0:
             return best, best_row

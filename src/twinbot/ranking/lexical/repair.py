@@ -206,9 +206,14 @@ def _prefix(index: LexicalIndex, token: Token) -> dict[int, float]:
     return terms
 
 
+#: What a word outside the question's own sentences weighs, relative to its weight there.
+CONTEXT_WEIGHT = 0.25
+
+
 def mark_context(text: str, words: list[QueryWord]) -> list[QueryWord]:
     """Mark the words outside the question's own sentences, when the message asks in one
-    sentence and tells about itself in others ("I teach social studies. Who led…?")."""
+    sentence and tells about itself in others ("I teach social studies. Who led…?"): they
+    weigh less (`CONTEXT_WEIGHT`), as what the message asks is in the question."""
     folded = clean(text).casefold()
     sentences = [(m.start(), m.end(), "?" in m.group()) for m in _SENTENCE.finditer(folded)]
     if not any(asks for *_, asks in sentences) or all(asks for *_, asks in sentences):
@@ -222,5 +227,7 @@ def mark_context(text: str, words: list[QueryWord]) -> list[QueryWord]:
         else:
             position = at
         asks = next((a for start, end, a in sentences if start <= at < end), True)
-        marked.append(word if asks else replace(word, in_question=False))
+        marked.append(
+            word if asks else replace(word, in_question=False, weight=word.weight * CONTEXT_WEIGHT)
+        )
     return marked
