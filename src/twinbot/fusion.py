@@ -74,6 +74,16 @@ class Fuser:
     def mode(self) -> str:
         return "lexical" if self.dense is None else "fused"
 
+    def is_cheap(self, text: str) -> bool:
+        """Whether `fuse(text)` needs no embedding: lexical-only, typed as a phrasing, or
+        asked before (its vectors are kept). Then it costs a millisecond or two of Python."""
+        if self.dense is None:
+            return True
+        with self._lock:
+            if clean(text) in self._vectors:
+                return True
+        return self.lexical.verbatim(text) is not None
+
     def fuse(self, text: str, hint: Lang | None = None) -> Fused:
         """Rank the entries for *text*; *hint* is the user's language setting (the answer
         compared with the question is the one in the reply language)."""
@@ -118,8 +128,9 @@ class Fuser:
         return Fused(ranking, _with_signals(tuple(fused), {"dropped": dropped}), "fused")
 
     def _embed(self, dense: DenseRanker, texts: tuple[str, ...]) -> Vectors:
-        """The texts' vectors, from the cache where the same texts were asked before."""
-        key = "\x00".join(texts)
+        """The texts' vectors, from the cache where the same question was asked before
+        (keyed by the question alone: the rest follows from it)."""
+        key = texts[0]
         with self._lock:
             found = self._vectors.get(key)
             if found is not None:

@@ -98,6 +98,11 @@ class Responder:
         """Answer free text; *hint* is the user's language setting when the text doesn't tell."""
         return self._render(self.understand(text, hint))
 
+    def is_cheap(self, text: str) -> bool:
+        """Whether answering *text* needs no embedding (a millisecond or two of Python, fine
+        on an event loop); otherwise it costs tens of milliseconds of the encoder."""
+        return self.fuser.is_cheap(text)
+
     def explain(self, text: str, hint: Lang | None = None) -> tuple[Reply, Match]:
         """The reply together with the match behind it (for `ask --explain`)."""
         match = self.understand(text, hint)

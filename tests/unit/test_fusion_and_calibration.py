@@ -214,3 +214,17 @@ def test_a_question_asked_again_is_not_embedded_again() -> None:
     again = fuser.fuse("Wer war der Bürgermeister von Karlsruhe?")
     assert calls == [2]  # the question and the question without its unknown words, once
     assert first == again
+
+
+def test_a_question_is_cheap_without_an_embedding_to_compute() -> None:
+    f = fuser()
+    phrasings = [q for e in hashed_responder().knowledge for qs in e.questions.values() for q in qs]
+    for text in phrasings:  # the quick look agrees with the full reading
+        assert f.lexical.verbatim(text) == f.lexical.rank(text).verbatim, text
+    typed = next(t for t in phrasings if f.lexical.verbatim(t) == "conference-when-where")
+    assert f.is_cheap(typed) and f.is_cheap(typed.upper().rstrip("?"))
+    new = "Wer war der Bürgermeister von Karlsruhe?"
+    assert not f.is_cheap(new)
+    f.fuse(new)
+    assert f.is_cheap(new)  # its vectors are kept
+    assert fuser(dense=False).is_cheap(new)

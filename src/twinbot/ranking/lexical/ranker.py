@@ -27,7 +27,7 @@ from twinbot.ranking.lexical.builder import build_index
 from twinbot.ranking.lexical.index import LexicalIndex
 from twinbot.ranking.lexical.repair import QueryWord, mark_context, resolve_words
 from twinbot.ranking.lexical.scoring import LexicalEvidence, score_candidates, score_entry
-from twinbot.textnorm import Kind, analyze_query
+from twinbot.textnorm import Kind, analyze_query, clean, phrase_key, text_runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,12 @@ class LexicalRanker:
             None if verbatim is None else index.ids[verbatim],
             score_candidates(index, words),
         )
+
+    def verbatim(self, text: str) -> str | None:
+        """The entry *text* is a phrasing of, word for word (normalised) — what `rank` tells
+        as `verbatim`, without reading the rest."""
+        found = self._index.verbatim.get(phrase_key(text_runs(clean(text))))
+        return None if found is None else self._index.ids[found]
 
     def evidence(self, ranking: LexicalRanking, entry_id: str) -> Scored[LexicalEvidence]:
         """The evidence for one entry, shortlisted or not (another ranker's candidate)."""
