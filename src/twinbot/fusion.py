@@ -31,6 +31,8 @@ __all__ = ["Fused", "FusedCandidate", "Fuser", "without_words"]
 
 #: The dense ranker's best few join the lexical shortlist.
 _DENSE_CANDIDATES = 5
+#: Longer messages are never `Fuser.is_cheap`.
+_CHEAP_CHARS = 400
 #: Question vectors kept (a few MB): the same questions come again and again in a bot (the
 #: popular ones, a button's label typed out), and embedding is most of a question's cost.
 _VECTOR_CACHE = 4096
@@ -75,8 +77,12 @@ class Fuser:
         return "lexical" if self.dense is None else "fused"
 
     def is_cheap(self, text: str) -> bool:
-        """Whether `fuse(text)` needs no embedding: lexical-only, typed as a phrasing, or
-        asked before (its vectors are kept). Then it costs a millisecond or two of Python."""
+        """Whether `fuse(text)` costs a millisecond or two of Python: a question of usual
+        length that needs no embedding (lexical-only, typed as a phrasing, or asked before:
+        its vectors are kept). A long message takes the lexical ranker tens of milliseconds
+        the first time (17,000 characters of random words: 44 ms)."""
+        if len(text) > _CHEAP_CHARS:
+            return False
         if self.dense is None:
             return True
         with self._lock:

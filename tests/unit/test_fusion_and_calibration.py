@@ -228,3 +228,4 @@ def test_a_question_is_cheap_without_an_embedding_to_compute() -> None:
     f.fuse(new)
     assert f.is_cheap(new)  # its vectors are kept
     assert fuser(dense=False).is_cheap(new)
+    assert not fuser(dense=False).is_cheap(new * 20)  # a long message may take a while
