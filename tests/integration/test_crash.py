@@ -18,7 +18,6 @@ import pytest
 
 from auxil.bot_harness import message, only, running_bot
 from auxil.sample_knowledge import sample_knowledge
-from twinbot.bot.delivery import DeliveryPolicy
 from twinbot.storage import DATABASE_NAME, SCHEMA_VERSION, Storage
 
 # Every test starts a process and kills it.
@@ -244,9 +243,11 @@ def test_a_bot_killed_mid_burst_answers_every_question_after_the_restart(
         marks = [next(m for _, m in QUESTIONS if m in text) for text in texts]
         assert list(dict.fromkeys(marks)) == [m for _, m in QUESTIONS]
     total = sum(len(texts) for texts in by_chat.values())
-    # Only replies on the wire when the kill landed can go out again: one per chat at most,
-    # and no more than the sends in flight at once.
-    assert 60 <= total <= 60 + DeliveryPolicy().connections, f"{total - 60} answered twice"
+    print("DUPES", total - 60, "killed_after", killed_after)
+    # Only a reply on the wire when the kill landed can go out again. At the default send rate
+    # replies leave a thirtieth of a second apart, so that is one at most (issue 12's bar);
+    # without a rate limit it is up to the sends in flight at once (docs/running.md).
+    assert 60 <= total <= 61, f"{total - 60} answered twice"
     assert api.pending() == []  # the clean stop confirmed everything
     with Storage.open(tmp_path) as storage:
         assert storage.inbox_counts() == {"done": 60}
