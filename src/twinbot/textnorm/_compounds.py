@@ -5,7 +5,7 @@ knowledge-base word's token with its compound parts, judged by the general lexic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Set
+from collections.abc import Callable, Mapping, Set
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -110,9 +110,39 @@ def analyze_text_word(word: str, script: Script, lang: Lang, english_words: Set[
 
 @lru_cache(maxsize=100_000)
 def _german_parts(word: str) -> tuple[str, ...]:
-    """Parts of a German compound from the knowledge base, judged by the general lexicon."""
-    # Parts must be real German words: the stem itself or a common full form of it.
-    return tuple(split_compound(word, _german_stems().__contains__))
+    """Parts of a German compound from the knowledge base, judged by the general lexicon.
+
+    Parts must be real German words (the stem itself or a common full form of it), and
+    the split must be likelier than the word (Koehn & Knight's frequency test, 2003: the
+    parts' mean Zipf frequency above the word's own). "Zusammenarbeit" splits into
+    "zusammen" + "arbeit"; "Menschen" is no "mens" + "chen", "gestartet" no "gest" +
+    "artet", "Kontakte" no "kont" + "akte" — parts like those would make "Akte" or
+    "gestern" find the entry.
+    """
+    parts = split_compound(word, _german_stems().__contains__)
+    if not parts:
+        return ()
+    zipf = _german_zipf()
+    whole = zipf.get(word, 0.0)
+    *heads, last = parts
+    mean = (
+        sum(_part_zipf(zipf, head, linked=True) for head in heads) + _part_zipf(zipf, last)
+    ) / len(parts)
+    return tuple(parts) if mean > whole else ()
+
+
+def _part_zipf(zipf: Mapping[str, float], part: str, *, linked: bool = False) -> float:
+    """A part's frequency: that of its commonest form with or without an ending, and for a
+    part before the last one, also without its linking element ("erfahrungs" → "erfahrung")."""
+    bases = [part]
+    if linked:
+        bases += [part[: -len(link)] for link in _LINKING if link and part.endswith(link)]
+    return max(zipf.get(base + ending, 0.0) for base in bases if base for ending in ("", *_ENDINGS))
+
+
+@lru_cache(maxsize=1)
+def _german_zipf() -> Mapping[str, float]:
+    return frequencies("de")
 
 
 @lru_cache(maxsize=1)
@@ -120,7 +150,7 @@ def _german_stems() -> frozenset[str]:
     """Strings that are, or with a common ending (-e, -en, -er, -n, -s) make, a German word
     of Zipf frequency 3.3 or more."""
     stems: set[str] = set()
-    for word, frequency in frequencies("de").items():
+    for word, frequency in _german_zipf().items():
         if frequency >= 3.3:
             stems.add(word)
             stems.update(word[: -len(ending)] for ending in _ENDINGS if word.endswith(ending))

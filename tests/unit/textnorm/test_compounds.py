@@ -27,6 +27,8 @@ def test_split_compound(word: str, known: set[str], parts: list[str]) -> None:
     [
         ("städtepartnerschaften", [("städte", "stadt"), ("partnerschaften", "partnerschaft")]),
         ("jugendaustausch", [("jugend", "jugend"), ("austausch", "austausch")]),
+        ("erfahrungsaustausch", [("erfahrungs", "erfahr"), ("austausch", "austausch")]),
+        ("zusammenarbeit", [("zusammen", "zusamm"), ("arbeit", "arbeit")]),
     ],
 )
 def test_a_german_text_word_comes_with_its_parts(word: str, parts: list[tuple[str, str]]) -> None:
@@ -48,3 +50,13 @@ def test_names_short_words_and_other_languages_are_not_split(
     word: str, lang: Lang, english_words: set[str]
 ) -> None:
     assert analyze_text_word(word, Script.LATIN, lang, english_words).parts == ()
+
+
+@pytest.mark.parametrize(
+    "word",
+    # Each splits into letters that are, or start, common words ("mens" + "chen", "gest" +
+    # "artet", "kont" + "akte"), but the word is far commoner than such parts: no compound.
+    ["menschen", "gestartet", "kontakte", "deutschen", "verbindet", "teilnehmer"],
+)
+def test_a_common_word_is_not_split_into_rarer_fragments(word: str) -> None:
+    assert analyze_text_word(word, Script.LATIN, "de", frozenset()).parts == ()

@@ -96,6 +96,10 @@ def test_answers_each_tolerance_class(question: str, entry: str) -> None:
         "wie spät ist es grad in moskau",
         "Was kostet ein Flug von Frankfurt nach Kaluga?",
         "What is the address of INTAMT?",
+        # "gestern" and "Akten" share letters with the KB's "gestartet" and "Kontakte",
+        # which are no compounds of "gest" and "akte"
+        "Was hast du gestern gemacht?",
+        "Wo liegen die Akten?",
     ],
 )
 def test_refuses_out_of_domain(question: str) -> None:
