@@ -18,6 +18,7 @@ import numpy as np
 from twinbot.knowledge import LANGS, KnowledgeBase, Lang
 from twinbot.ranking.lexical.index import (
     COMPOUND_PART_CREDIT,
+    LANG_BITS,
     MAX_TYPO_LENGTH,
     EntryIndex,
     Group,
@@ -67,6 +68,7 @@ class _Builder:
     def __init__(self) -> None:
         self._terms: dict[str, int] = {}
         self._surfaces: dict[str, set[int]] = defaultdict(set)
+        self._surface_langs: dict[str, int] = defaultdict(int)
         self._vocabulary: dict[Lang, set[str]] = {lang: set() for lang in LANGS}
         # Each distinct token of the texts becomes one group of alternative terms; a text
         # is the tuple of its groups' ids. Words recur across texts: analysed once.
@@ -216,6 +218,7 @@ class _Builder:
             term_list=list(self._terms),
             sorted_terms=sorted(self._terms),
             surfaces=self._surfaces,
+            surface_langs=dict(self._surface_langs),
             vocabulary=self._vocabulary,
             names=names,
             english_words=self._english_words,
@@ -334,16 +337,22 @@ class _Builder:
         """Make a content word findable by typo repair, and a German compound by its
         *parts* (part, its stem), which join *alternatives* with a part's credit."""
         self._vocabulary[lang].add(token.surface)
-        self._surfaces[surface_key(token)].update(alternatives)
+        bit = LANG_BITS[lang]
+        key = surface_key(token)
+        self._surfaces[key].update(alternatives)
+        self._surface_langs[key] |= bit
         # Stems too, so a misspelt form the phrasings never use ("культры") meets the stem
         # of the forms they do ("культур").
         for key in token.keys:
             if len(key) >= 5 and not key.startswith("?"):
                 self._surfaces[key].add(self._terms[key])
+                self._surface_langs[key] |= bit
         for part, part_stem in parts:
             part_term = self._term(part_stem)
             alternatives.setdefault(part_term, COMPOUND_PART_CREDIT)
-            self._surfaces[fold_surface(part, token.script)].add(part_term)
+            key = fold_surface(part, token.script)
+            self._surfaces[key].add(part_term)
+            self._surface_langs[key] |= bit
 
     def _shared_words(self) -> frozenset[str]:
         """Words used in texts of two or more languages: names ("karlsruhe", "intamt")."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twinbot.knowledge import Lang
+from twinbot.knowledge import LANGS, Lang
 from twinbot.ranking.lexical.typos import DeleteIndex
 from twinbot.textnorm import Script, Token, fold_latin
 
@@ -61,6 +61,9 @@ class LexicalIndex:
     sorted_terms: list[str]
     #: A folded surface form (or a long stem) → the terms it stands for.
     surfaces: dict[str, set[int]]
+    #: A surface → the languages whose texts use it, as bits (`LANG_BITS`); surfaces not
+    #: listed (question words) belong to every language.
+    surface_langs: dict[str, int]
     #: The content words each language's texts use.
     vocabulary: dict[Lang, set[str]]
     #: Words used in texts of two or more languages: names ("karlsruhe", "intamt").
@@ -83,6 +86,10 @@ class LexicalIndex:
     verbatim: dict[str, int]
     #: The surfaces, findable one or two edits away.
     typos: DeleteIndex
+
+
+#: One bit per language, for `LexicalIndex.surface_langs`.
+LANG_BITS: dict[Lang, int] = {lang: 1 << n for n, lang in enumerate(LANGS)}
 
 
 def fold_surface(word: str, script: Script) -> str:

@@ -15,8 +15,10 @@ from dataclasses import dataclass, replace
 
 from rapidfuzz.distance import OSA
 
+from twinbot.knowledge import Lang
 from twinbot.ranking.lexical.index import (
     COMPOUND_PART_CREDIT,
+    LANG_BITS,
     MAX_TYPO_LENGTH,
     LexicalIndex,
     surface_key,
@@ -100,7 +102,7 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
             if parts:
                 resolved.extend(parts)
                 continue
-            terms = _repair(index, token)
+            terms = _repair(index, token, query.lang)
         if terms:
             # Readings of one word (its English and German stems, its Cyrillic and
             # Latin spellings) are one word: the most widely used decides its weight.
@@ -151,21 +153,27 @@ def _compound_parts(index: LexicalIndex, token: Token) -> list[QueryWord]:
     return result
 
 
-def _repair(index: LexicalIndex, token: Token) -> dict[int, float]:
+def _repair(index: LexicalIndex, token: Token, lang: Lang | None) -> dict[int, float]:
     """Terms an unknown word probably means: a typo's correction, its Russian reading,
-    or a longer or shorter form of the same stem."""
+    or a longer or shorter form of the same stem.
+
+    A typo in an English or German question is corrected only to a word the texts in that
+    language use: "Schengen" in an English question is no misspelt German "schonen".
+    """
     if not token.real_word:
-        found = _fuzzy(index, surface_key(token))
+        same = LANG_BITS[lang] if lang in ("en", "de") and token.script is Script.LATIN else 0
+        found = _fuzzy(index, surface_key(token), same)
         if not found and token.keys and len(token.keys[0]) >= 5:
-            found = _fuzzy(index, token.keys[0])
+            found = _fuzzy(index, token.keys[0], same)
         if found:
             return found
     found = {index.terms[k]: 1.0 for k in token.fallback_keys if k in index.terms}
     return found or _prefix(index, token)
 
 
-def _fuzzy(index: LexicalIndex, surface: str) -> dict[int, float]:
-    """Known words within one edit (two for long words), by symmetric deletion.
+def _fuzzy(index: LexicalIndex, surface: str, lang_bit: int = 0) -> dict[int, float]:
+    """Known words within one edit (two for long words), by symmetric deletion; with a
+    *lang_bit*, only those the texts of that language use (or every language's).
 
     Words longer than any real word are no typos of one: deletions grow with the
     square of the length, so such "words" are not probed at all.
@@ -176,6 +184,8 @@ def _fuzzy(index: LexicalIndex, surface: str) -> dict[int, float]:
     best_distance = limit + 1
     best: set[str] = set()
     for known in index.typos.near(surface, limit):
+        if lang_bit and not index.surface_langs.get(known, lang_bit) & lang_bit:
+            continue
         distance = OSA.distance(surface, known, score_cutoff=limit)
         if distance > limit or distance == 0:
             continue

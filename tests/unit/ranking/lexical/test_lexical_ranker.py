@@ -50,6 +50,15 @@ def test_repair_reads_each_kind_of_word(
     assert terms <= set(reading[word].split(",")), reading
 
 
+def test_a_typo_is_corrected_only_to_a_word_of_the_questions_language(
+    lexical_ranker: LexicalRanker,
+) -> None:
+    # "schengen" is two edits from the German texts' "schonen", and no English word
+    reading = dict(lexical_ranker.rank("Is a Schengen visa needed for the exchnage?").reading)
+    assert reading["schengen"] == "?", reading
+    assert "exchang" in reading["exchnage"].split(","), reading  # an English typo still is
+
+
 def test_an_unknown_noun_weighs_most_and_stays_unknown(lexical_ranker: LexicalRanker) -> None:
     ranking = lexical_ranker.rank("Who is the mayor of Karlsruhe?")
     weights = {word.surface: word.weight for word in ranking.words}
