@@ -68,6 +68,20 @@ def test_words_outside_the_asking_sentence_are_marked(pets: LexicalRanker) -> No
     assert evidence.unknown > 0 and evidence.unknown_in_question == 0
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Was fressen Katzen am 3. Tag?",  # a German ordinal's full stop ends no sentence
+        "Was fressen Katzen z.B. im Winter?",  # nor does an abbreviation's
+    ],
+)
+def test_a_full_stop_inside_the_question_keeps_it_one_sentence(
+    pets: LexicalRanker, question: str
+) -> None:
+    ranking = pets.rank(question)
+    assert all(word.in_question for word in ranking.words), ranking.words
+
+
 def test_a_question_phrasing_beats_the_same_words_as_a_keyword(pets: LexicalRanker) -> None:
     # "dog food" is a question phrasing of "dogs" and a keyword of "cats".
     assert pets.rank("Dog food?").verbatim == "dogs"

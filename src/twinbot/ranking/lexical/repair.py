@@ -36,7 +36,10 @@ from twinbot.textnorm import (
     stem,
 )
 
-_SENTENCE = re.compile(r"[^.!?;:\n…]+[.!?;:\n…]*")
+#: Where a sentence ends: at ! ? ; : … or a line break, and at a full stop — except one
+#: after a digit or a lone letter, which ends an ordinal or an abbreviation ("die 14.
+#: Konferenz", "am 27. Juni", "z.B."), not the sentence.
+_SENTENCE_END = re.compile(r"[!?;:\n…]+[.!?;:\n…]*|(?<![0-9])(?<!\b\w)\.[.!?;:\n…]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +228,7 @@ def mark_context(text: str, words: list[QueryWord]) -> list[QueryWord]:
     sentence and tells about itself in others ("I teach social studies. Who led…?"): they
     weigh less (`CONTEXT_WEIGHT`), as what the message asks is in the question."""
     folded = clean(text).casefold()
-    sentences = [(m.start(), m.end(), "?" in m.group()) for m in _SENTENCE.finditer(folded)]
+    sentences = _sentences(folded)
     if not any(asks for *_, asks in sentences) or all(asks for *_, asks in sentences):
         return words
     marked: list[QueryWord] = []
@@ -241,3 +244,15 @@ def mark_context(text: str, words: list[QueryWord]) -> list[QueryWord]:
             word if asks else replace(word, in_question=False, weight=word.weight * CONTEXT_WEIGHT)
         )
     return marked
+
+
+def _sentences(text: str) -> list[tuple[int, int, bool]]:
+    """Each sentence of *text* as (start, end, whether it asks: has a question mark)."""
+    sentences = []
+    start = 0
+    for end in _SENTENCE_END.finditer(text):
+        sentences.append((start, end.end(), "?" in text[start : end.end()]))
+        start = end.end()
+    if text[start:].strip():
+        sentences.append((start, len(text), "?" in text[start:]))
+    return sentences
