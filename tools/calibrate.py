@@ -75,6 +75,7 @@ FEATURES = {
         "dropped",
         "cosine",
         "score_margin",
+        "unknown_pull",
     ),
     "lexical": (
         "coverage",
@@ -86,7 +87,6 @@ FEATURES = {
         "known_concept_missed",
     ),
 }
-#: Weight of an out-of-domain question in the fit, of a leave-one-out one.
 #: The direction each signal may push the confidence (+1: speaks for the entry). A signal
 #: whose fitted weight comes out the other way is collinear noise on this little data: it is
 #: dropped and the model refitted (backward elimination), so the model stays monotone.
@@ -104,7 +104,9 @@ SIGNS = {
     "cosine_margin": 1,
     "dense_top": 1,
     "score_margin": 1,
+    "unknown_pull": 1,
 }
+#: Weight of an out-of-domain question in the fit, of a leave-one-out one.
 OOD_WEIGHT = 3.0
 LOO_WEIGHT = 0.05
 LOO_FOLDS = 10

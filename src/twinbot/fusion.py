@@ -10,7 +10,9 @@ model reads: relative ones (margins to the best other candidate) as well as abso
 One question-level signal needs a second embedding: how much the question's meaning moves
 when the words the knowledge base has never seen are left out. A near-miss ("Who is the
 *mayor* of Suhl?") loses its point without them; a paraphrase ("any workshop for *ppl* like
-us?") hardly changes.
+us?") hardly changes. The same second vector gives a per-entry signal: whether the unknown
+words bring the question closer to an entry (a paraphrase's own synonyms) or lead away from
+it (the near-miss's own subject).
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ class Fuser:
         vectors = self._embed(dense, (text, shorter) if shorter != text else (text,))
         dense_ranking = dense.rank(text, vectors[0])
         dropped = float(1.0 - vectors[1] @ vectors[0]) if len(vectors) > 1 else 0.0
+        # The question without its unknown words, for how they move it towards each entry.
+        without = dense.rank(shorter, vectors[1]) if len(vectors) > 1 else None
         pool = dict.fromkeys(
             [c.entry_id for c in ranking.candidates]
             + [c.entry_id for c in dense_ranking.candidates[:_DENSE_CANDIDATES]]
@@ -128,6 +132,14 @@ class Fuser:
                 "cosine_margin": evidence.margin,
                 "dense_top": 1.0 if evidence.rank == 0 else 0.0,
                 "answer_cosine": dense.answer_similarity(dense_ranking, entry_id, lang),
+                # > 0: the words the knowledge base doesn't know bring the question closer to
+                # this entry (a paraphrase's synonyms); < 0: they lead away from it (a near
+                # miss's own subject: "the *results* of the workshop").
+                "unknown_pull": (
+                    evidence.cosine - dense.evidence(without, entry_id).cosine
+                    if without is not None
+                    else 0.0
+                ),
             }
             fused.append(FusedCandidate(entry_id, round(score, 6), lexical, evidence, signals))
         fused.sort(key=lambda c: (-c.score, c.entry_id))

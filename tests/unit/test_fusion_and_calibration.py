@@ -26,7 +26,14 @@ LEXICAL_SIGNALS = {
     "unknown_in_question",
     "score_margin",
 }
-DENSE_SIGNALS = {"cosine", "cosine_margin", "dense_top", "answer_cosine", "dropped"}
+DENSE_SIGNALS = {
+    "cosine",
+    "cosine_margin",
+    "dense_top",
+    "answer_cosine",
+    "dropped",
+    "unknown_pull",
+}
 
 
 def fuser(dense: bool = True) -> Fuser:
@@ -76,6 +83,24 @@ def test_dropping_unknown_words_is_measured_only_when_there_are_some() -> None:
     near_miss = f.fuse("Wer war der Bürgermeister von Karlsruhe?")
     assert near_miss.lexical.unknown_words
     assert near_miss.candidates[0].signals["dropped"] > 0.0
+
+
+def test_the_pull_of_unknown_words_is_measured_per_entry() -> None:
+    f = fuser()
+    assert f.dense is not None
+    known = f.fuse("Wann war die Konferenz?")
+    assert {c.signals["unknown_pull"] for c in known.candidates} == {0.0}
+    text = "Wer war der Bürgermeister von Karlsruhe?"
+    near_miss = f.fuse(text)
+    shorter = f.dense.rank(without_words(text, near_miss.lexical.unknown_words))
+    pulls = {}
+    for candidate in near_miss.candidates:
+        assert candidate.dense is not None
+        expected = candidate.dense.cosine - f.dense.evidence(shorter, candidate.entry_id).cosine
+        assert candidate.signals["unknown_pull"] == pytest.approx(expected, abs=1e-6)
+        pulls[candidate.entry_id] = candidate.signals["unknown_pull"]
+    # The unknown word moves the question towards some entries more than towards others.
+    assert len({round(p, 4) for p in pulls.values()}) > 1
 
 
 def test_without_words_leaves_out_whole_words_in_any_case() -> None:
