@@ -28,12 +28,12 @@ BAR = 95.0
 #: Our own larger sets (tune.yaml, holdout.yaml: written from the article by someone who
 #: hadn't seen the knowledge base) guard against regressions at the level reached so far;
 #: the dev bar above is the target.
-REGRESSION_FLOOR = 85.0
+REGRESSION_FLOOR = 88.0
 #: dev2.yaml (172 questions by people who never saw the knowledge base), mean of the four
 #: groups (en, de, ru, out-of-domain).
-DEV2_FLOOR_FUSED = 85.0
-DEV2_OOD_FLOOR = 90.0
-DEV2_FLOOR_LEXICAL = 79.0
+DEV2_FLOOR_FUSED = 91.0
+DEV2_OOD_FLOOR = 94.0
+DEV2_FLOOR_LEXICAL = 89.0
 TAG = re.compile(r"<[^>]+>")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
