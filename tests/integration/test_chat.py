@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from auxil.processes import clean_env, twinbot_command
 from auxil.sample_knowledge import sample_knowledge
 from twinbot.config import Settings
 from twinbot.console import Terminal, locale_language, run_chat, terminal_text
@@ -136,16 +135,13 @@ async def test_terminal_answers_start_up_calls_locally() -> None:
 
 
 def _twinbot(*args: str, stdin: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).with_name("twinbot")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("TWINBOT_") or k == "TWINBOT_CACHE_DIR"
-    }
-    env.update(HOME=str(tmp_path), LANG="C.UTF-8", PYTHONIOENCODING="utf-8")
     return subprocess.run(
-        [*command, *args], input=stdin, capture_output=True, text=True, env=env, timeout=60
+        [*twinbot_command(), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=clean_env(tmp_path, LANG="C.UTF-8"),
+        timeout=60,
     )
 
 

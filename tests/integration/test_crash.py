@@ -3,7 +3,6 @@ committed, and the bot starts again on the same data directory."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import sqlite3
@@ -11,12 +10,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from auxil.bot_harness import message, only, running_bot
+from auxil.processes import start_run, wait_until
 from auxil.sample_knowledge import sample_knowledge
 from twinbot.storage import DATABASE_NAME, SCHEMA_VERSION, Storage
 
@@ -155,37 +155,10 @@ RUN_FLAGS = ("--reload", "off")
 
 
 def _start_bot(api: object, data_dir: Path) -> subprocess.Popen[str]:
-    from auxil.fake_bot_api import TOKEN, FakeBotApi
+    from auxil.fake_bot_api import FakeBotApi
 
     assert isinstance(api, FakeBotApi)
-    script = Path(sys.executable).with_name("twinbot")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("TWINBOT_")}
-    environ.update(
-        HOME=str(data_dir),
-        TWINBOT_TOKEN=TOKEN,
-        TWINBOT_CACHE_DIR=os.environ["TWINBOT_CACHE_DIR"],
-        PYTHONIOENCODING="utf-8",
-    )
-    return subprocess.Popen(
-        [*command, "run", "--api-url", api.base_url, "--data-dir", str(data_dir), *RUN_FLAGS],
-        env=environ,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _wait(condition: Callable[[], bool], process: subprocess.Popen[str], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if process.poll() is not None:
-            raise AssertionError(f"twinbot run exited:\n{process.communicate()[1]}")
-        if time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"timed out:\n{process.communicate()[1]}")
-        time.sleep(0.02)
+    return start_run(api.base_url, data_dir, *RUN_FLAGS, stdout=subprocess.DEVNULL)
 
 
 def test_a_bot_killed_mid_burst_answers_every_question_after_the_restart(
@@ -196,7 +169,7 @@ def test_a_bot_killed_mid_burst_answers_every_question_after_the_restart(
     assert isinstance(api, FakeBotApi)
     users = range(700, 720)
     bot = _start_bot(api, tmp_path)
-    _wait(lambda: bool(api.calls_to("getUpdates")), bot, 60)
+    wait_until(lambda: bool(api.calls_to("getUpdates")), bot, 60, interval=0.02)
     replies = threading.Semaphore(0)
 
     def on_call(call: Call) -> None:
@@ -232,7 +205,7 @@ def test_a_bot_killed_mid_burst_answers_every_question_after_the_restart(
                 for texts in answered().values()
             )
 
-        _wait(everyone_has_all_three, restarted, 60)
+        wait_until(everyone_has_all_three, restarted, 60, interval=0.02)
         time.sleep(0.3)  # anything still being sent would show up now
     finally:
         restarted.send_signal(signal.SIGTERM)

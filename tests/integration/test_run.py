@@ -3,11 +3,9 @@ clean exit on SIGTERM and SIGINT."""
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from auxil.fake_bot_api import TOKEN, FakeBotApi
+from auxil.processes import clean_env, start_run, twinbot_command, wait_until
 
 # Every test starts `twinbot run` as a process.
 pytestmark = pytest.mark.slow
@@ -28,42 +27,12 @@ def api() -> Iterator[FakeBotApi]:
         yield server
 
 
-def _start(api: FakeBotApi, tmp_path: Path, *args: str) -> subprocess.Popen[str]:
-    script = Path(sys.executable).with_name("twinbot")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("TWINBOT_") or k == "TWINBOT_CACHE_DIR"
-    }
-    env.update(HOME=str(tmp_path), TWINBOT_TOKEN=TOKEN, PYTHONIOENCODING="utf-8")
-    return subprocess.Popen(
-        [*command, "run", "--api-url", api.base_url, "--data-dir", str(tmp_path), *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _wait(condition: object, process: subprocess.Popen[str], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        if process.poll() is not None:
-            raise AssertionError(f"twinbot run exited early:\n{process.communicate()[1]}")
-        if time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"timed out:\n{process.communicate()[1]}")
-        time.sleep(0.05)
-
-
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_run_polls_answers_and_stops_cleanly_without_leaking_the_token(
     api: FakeBotApi, tmp_path: Path, stop_signal: signal.Signals
 ) -> None:
-    process = _start(api, tmp_path, "--verbose")
-    _wait(lambda: api.calls_to("getUpdates"), process)
+    process = start_run(api.base_url, tmp_path, "--verbose")
+    wait_until(lambda: api.calls_to("getUpdates"), process, 20)
     api.push(
         message={
             "message_id": 1,
@@ -74,7 +43,7 @@ def test_run_polls_answers_and_stops_cleanly_without_leaking_the_token(
             "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
         }
     )
-    _wait(lambda: api.calls_to("sendMessage"), process)
+    wait_until(lambda: api.calls_to("sendMessage"), process, 20)
     process.send_signal(stop_signal)
     stdout, stderr = process.communicate(timeout=20)
     assert process.returncode == 0, stderr
@@ -94,16 +63,9 @@ def test_run_polls_answers_and_stops_cleanly_without_leaking_the_token(
 
 
 def test_run_refuses_to_start_without_a_token(tmp_path: Path) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("TWINBOT_") or k == "TWINBOT_CACHE_DIR"
-    }
-    script = Path(sys.executable).with_name("twinbot")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]
     result = subprocess.run(
-        [*command, "run", "--data-dir", str(tmp_path)],
-        env=env,
+        [*twinbot_command(), "run", "--data-dir", str(tmp_path)],
+        env=clean_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=30,
@@ -114,17 +76,9 @@ def test_run_refuses_to_start_without_a_token(tmp_path: Path) -> None:
 
 
 def _run_once(tmp_path: Path, token: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("TWINBOT_") or k == "TWINBOT_CACHE_DIR"
-    }
-    env.update(HOME=str(tmp_path), TWINBOT_TOKEN=token)
-    script = Path(sys.executable).with_name("twinbot")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]
     return subprocess.run(
-        [*command, "run", "--data-dir", str(tmp_path), *args],
-        env=env,
+        [*twinbot_command(), "run", "--data-dir", str(tmp_path), *args],
+        env=clean_env(tmp_path, TWINBOT_TOKEN=token),
         capture_output=True,
         text=True,
         timeout=60,

@@ -5,12 +5,9 @@ question reaches only admins, escaped."""
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +16,7 @@ import pytest
 
 from auxil.bot_harness import callback, inline_query, message, only, running_bot
 from auxil.fake_bot_api import TOKEN, FakeBotApi
+from auxil.processes import start_run, wait_until
 from auxil.sample_knowledge import sample_knowledge
 from auxil.telegram_html import assert_telegram_html
 from twinbot.bot.split import text_content
@@ -36,44 +34,11 @@ def api() -> Iterator[FakeBotApi]:
 
 
 def start_bot(api: FakeBotApi, data_dir: Path, *args: str, **env: str) -> subprocess.Popen[str]:
-    script = Path(sys.executable).with_name("twinbot")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]
-    environ = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("TWINBOT_") or k == "TWINBOT_CACHE_DIR"
-    }
-    environ.update(HOME=str(data_dir), TWINBOT_TOKEN=TOKEN, PYTHONIOENCODING="utf-8", **env)
-    return subprocess.Popen(
-        [
-            *command,
-            "run",
-            "--verbose",
-            "--api-url",
-            api.base_url,
-            "--data-dir",
-            str(data_dir),
-            "--reload",
-            "off",
-            *args,
-        ],
-        env=environ,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_run(api.base_url, data_dir, "--verbose", "--reload", "off", *args, **env)
 
 
 def wait_for(condition: Callable[[], object], process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
-    while not condition():
-        if process.poll() is not None:
-            raise AssertionError(f"twinbot run exited early:\n{process.communicate()[1]}")
-        if time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"timed out:\n{process.communicate()[1]}")
-        time.sleep(0.05)
+    wait_until(condition, process, 30)
 
 
 def stop(process: subprocess.Popen[str]) -> str:

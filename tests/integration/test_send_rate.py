@@ -9,17 +9,15 @@ question is still answered once).
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from auxil.fake_bot_api import TOKEN, Call, FakeBotApi
+from auxil.fake_bot_api import Call, FakeBotApi
+from auxil.processes import start_run, wait_until
 
 pytestmark = pytest.mark.slow  # spawns `twinbot run`
 
@@ -31,37 +29,6 @@ PER_USER = 3
 def api() -> Iterator[FakeBotApi]:
     with FakeBotApi() as server:
         yield server
-
-
-def _start(api: FakeBotApi, data_dir: Path, **env_changes: str) -> subprocess.Popen[str]:
-    script = Path(sys.executable).with_name("twinbot")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "twinbot.cli"]
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("TWINBOT_") or k == "TWINBOT_CACHE_DIR"
-    }
-    # Lexical-only: the point is how fast replies leave, so questions should cost little.
-    env.update(HOME=str(data_dir), TWINBOT_TOKEN=TOKEN, TWINBOT_ENCODER="none", **env_changes)
-    return subprocess.Popen(
-        [*command, "run", "--api-url", api.base_url, "--data-dir", str(data_dir)],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _wait(condition: object, process: subprocess.Popen[str], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        if process.poll() is not None:
-            raise AssertionError(f"twinbot run exited early:\n{process.communicate()[1]}")
-        if time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"timed out:\n{process.communicate()[1]}")
-        time.sleep(0.05)
 
 
 def _burst(api: FakeBotApi) -> None:
@@ -90,11 +57,12 @@ def _most_in_a_second(calls: list[Call]) -> int:
 
 
 def _serve_burst(api: FakeBotApi, tmp_path: Path, **env: str) -> tuple[list[Call], str]:
-    process = _start(api, tmp_path, **env)
+    # Lexical-only: the point is how fast replies leave, so questions should cost little.
+    process = start_run(api.base_url, tmp_path, TWINBOT_ENCODER="none", **env)
     try:
-        _wait(lambda: api.calls_to("getUpdates"), process)
+        wait_until(lambda: api.calls_to("getUpdates"), process, 60)
         _burst(api)
-        _wait(lambda: len(_answered(api)) >= USERS * PER_USER, process)
+        wait_until(lambda: len(_answered(api)) >= USERS * PER_USER, process, 60)
     finally:
         process.send_signal(signal.SIGTERM)
         stderr = process.communicate(timeout=20)[1]
