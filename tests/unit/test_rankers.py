@@ -68,6 +68,25 @@ def test_words_outside_the_asking_sentence_are_marked(pets: LexicalRanker) -> No
     assert evidence.unknown > 0 and evidence.unknown_in_question == 0
 
 
+def test_a_question_word_is_judged_by_its_own_sentence() -> None:
+    # "When" is credited where the phrasing carrying it speaks of the question's subject;
+    # the sentences around the question are not its subject.
+    entries = (
+        Entry("founded", "t", {"en": ("When was the club founded?",)}, {"en": "In 1990."}),
+        Entry("members", "t", {"en": ("Who are the club's members?",)}, {"en": "Many."}),
+    )
+    ranker = LexicalRanker(
+        KnowledgeBase((Topic("t", {"en": "T"}, ("founded", "members")),), entries)
+    )
+    ranking = ranker.rank(
+        "I am writing a report on teachers, pupils, parents, towns, farms and hobbies for my "
+        "history teacher. When was the club founded?"
+    )
+    best = ranking.candidates[0]
+    assert best.entry_id == "founded"
+    assert best.evidence.concept_missed == 0.0
+
+
 @pytest.mark.parametrize(
     "question",
     [

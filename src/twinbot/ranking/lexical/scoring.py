@@ -156,7 +156,7 @@ def _evidence(
     index: LexicalIndex, entry_index: int, tokens: Sequence[QueryWord], total: float
 ) -> _Evidence:
     entry = index.entries[entry_index]
-    content_total = sum(t.weight for t in tokens if t.kind is not Kind.QUESTION)
+    content_total = sum(t.weight for t in tokens if t.kind is not Kind.QUESTION and t.in_question)
     # What the entry as a whole explains of each word: other phrasings and keywords,
     # more weakly its answer.
     elsewhere: list[float] = []
@@ -196,7 +196,7 @@ def _evidence(
         hits = hits_of[number]
         content_hit = recall_hit = anchored = 0.0
         for position, token in enumerate(tokens):
-            if token.kind is not Kind.QUESTION:
+            if token.kind is not Kind.QUESTION and token.in_question:
                 hit = hits[position]
                 content_hit += token.weight * (
                     hit if hit > support[position] else support[position]
@@ -204,7 +204,8 @@ def _evidence(
         # A question word counts only where the entry asking it also speaks of the
         # question's subject (in that phrasing or its others): "who" in "Who is
         # INTAMT?" doesn't answer "Who founded INTAMT?" — that INTAMT was founded is
-        # only in the answer.
+        # only in the answer. The subject is in the asking sentence, not in the ones
+        # around it ("I teach history. When was…?").
         context = min(1.0, content_hit / content_total / _CONCEPT_CONTEXT) if content_total else 1.0
         gains: list[float] = []
         for position, token in enumerate(tokens):
