@@ -53,8 +53,9 @@ def test_json_refusal_is_not_matched_and_says_what_the_bot_knows(
 def test_json_suggestions(capsys: pytest.CaptureFixture[str]) -> None:
     if default_encoder() is None:
         pytest.skip("the suggestion levels used here are the e5 variant's")
-    # A vague question several entries half answer: the confidence lands between the levels.
-    _, out, _ = ask(capsys, "--json", "ok so what do these events prove in the end")
+    # A vague question two entries half answer: the confidence lands between the levels (of
+    # the shipped calibration: a refit may move it, then pick another such question).
+    _, out, _ = ask(capsys, "--json", "what are the partnerships good for besides money")
     record = json.loads(out)
     assert record["outcome"] == "suggestions"
     assert record["matched"] is False
