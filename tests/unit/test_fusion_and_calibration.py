@@ -161,10 +161,47 @@ def test_a_malformed_calibration_is_refused() -> None:
         Calibration.from_json(shipped_data)
 
 
+def test_a_veto_must_name_another_variant_without_one() -> None:
+    data = json.loads(json.dumps(load_calibration().to_json()))
+    for bad in ("fused", "nonesuch"):
+        data["variants"]["fused"]["veto"] = bad
+        with pytest.raises(ValueError, match="veto"):
+            Calibration.from_json(data)
+    data["variants"]["fused"]["veto"] = "lexical"
+    data["variants"]["lexical"]["veto"] = "fused"  # a chain of vetoes
+    with pytest.raises(ValueError, match="veto"):
+        Calibration.from_json(data)
+    del data["variants"]["lexical"]["veto"]
+    calibration = Calibration.from_json(data)
+    assert calibration.veto("fused") == calibration.model("lexical")
+    assert calibration.veto("lexical") is None
+
+
+def test_a_vetoed_answer_is_offered_as_a_suggestion() -> None:
+    responder = hashed_responder()
+    question = "Wann war die Konferenz?"
+    assert responder.understand(question).outcome is Outcome.ANSWER
+    strict = type(responder)(responder.knowledge, responder.catalogs, responder.fuser)
+    assert strict.veto is not None
+    # A veto that answers nothing: the fused answer becomes a "did you mean".
+    strict.veto = replace(strict.veto, answer=100.0)
+    match = strict.understand(question)
+    assert match.outcome is Outcome.SUGGESTIONS and match.reason.startswith("vetoed")
+    assert match.best is not None and match.best.entry_id == "conference-when-where"
+    reply = strict.reply(question)
+    assert reply.links and reply.links[0].entry_id == "conference-when-where"
+    # An exact phrasing is never vetoed.
+    entry = shipped().entry("conference-when-where")
+    assert entry is not None
+    exact = strict.understand(entry.questions["de"][0])
+    assert exact.outcome is Outcome.ANSWER and exact.reason == "exact phrasing"
+
+
 def test_the_shipped_calibration_reads_only_signals_fusion_makes() -> None:
     calibration = load_calibration()
     assert Calibration.from_json(calibration.to_json()) == calibration  # what calibrate writes
     assert set(calibration.variants) == {"fused", "lexical"}
+    assert calibration.veto("fused") == calibration.model("lexical")
     assert set(calibration.model("fused").features) <= LEXICAL_SIGNALS | DENSE_SIGNALS
     assert set(calibration.model("lexical").features) <= LEXICAL_SIGNALS
     for model in calibration.variants.values():
