@@ -13,9 +13,8 @@ negatives made of two entries' words run together were tried and left out: one e
 explains most of them, so they taught the fit noise and cost held-out refusals. So were
 leave-one-entry-out negatives — each entry's phrasings asked with the entry removed: at
 weight 0.2 out-of-domain refusals fell to 86% on dev2, 69% on tests/data/eval/holdout.yaml
-from 100% and 82%.) An
-in-domain question is labelled by what `shared/eval/score.py` accepts: the entries whose
-answer in the question's language contains every expected group.
+from 100% and 82%.) An in-domain question is labelled by what `shared/eval/score.py`
+accepts: the entries whose answer in the question's language contains every expected group.
 
 Split: a stable hash of each question puts a quarter of every set out of fitting
 ("held-out"); everything is fitted on the rest. The script reports accuracy on the fitted
@@ -370,9 +369,9 @@ def right(row: Row, model: Model, veto: Model | None = None) -> bool:
     return outcome == "answer" and entry in row.item.good
 
 
-def balanced(rows: Sequence[Row], model: Model, veto: Model | None = None) -> float:
-    ins = [right(r, model, veto) for r in rows if not r.item.ood and r.item.set in SETS]
-    ood = [right(r, model, veto) for r in rows if r.item.ood and r.item.set in SETS]
+def balanced(rows: Sequence[Row], model: Model) -> float:
+    ins = [right(r, model) for r in rows if not r.item.ood and r.item.set in SETS]
+    ood = [right(r, model) for r in rows if r.item.ood and r.item.set in SETS]
     return (float(np.mean(ins)) if ins else 1.0) + (float(np.mean(ood)) if ood else 1.0)
 
 
@@ -413,7 +412,7 @@ def suggest_threshold(rows: Sequence[Row], model: Model) -> float:
 
 
 def choose_l2(rows: Sequence[Row], names: Sequence[str]) -> float:
-    scores = {l2: cross_validated(rows, names, l2, 5)[0] for l2 in L2_CHOICES}
+    scores = {l2: cross_validated(rows, names, l2, folds=5)[0] for l2 in L2_CHOICES}
     return max(L2_CHOICES, key=lambda l2: (scores[l2], l2))
 
 
@@ -497,7 +496,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         store = VectorStore(encoder, Path(folder))
         dense = DenseRanker(build_dense_index(knowledge, store), encoder)
-        variants: dict[str, Any] = {}
         report: dict[str, Any] = {}
         rank_weights: RankWeights | None = None
         models: dict[str, Model] = {}
@@ -518,9 +516,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Each model is fitted on its own; the figures are the decisions with the veto.
             l2 = choose_l2(fit_rows, names)
             model = replace(fit_variant(fit_rows, names, l2), veto=VETO.get(mode))
-            cv = cross_validated(rows, names, l2, 5, veto)[1]
+            cv = cross_validated(rows, names, l2, folds=5, veto=veto)[1]
             models[mode] = model
-            variants[mode] = model.to_json()
             report[mode] = {
                 "l2": l2,
                 "figures": figures(rows, model, veto),
@@ -531,7 +528,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         assert rank_weights is not None
     data = {
         "rank": rank_weights.to_json(),
-        "variants": {mode: variants[mode] for mode in ("fused", "lexical")},
+        "variants": {mode: models[mode].to_json() for mode in ("fused", "lexical")},
         "fitted_on": {
             "sets": {name: sum(1 for i in items if i.set == name) for name in SETS},
             "held_out": "sha256(question)[0] % 4 == 0",
