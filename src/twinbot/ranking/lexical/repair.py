@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from rapidfuzz.distance import OSA
 
 from twinbot.knowledge import Lang
+from twinbot.lexicon import zipf
 from twinbot.ranking.lexical.index import (
     COMPOUND_PART_CREDIT,
     LANG_BITS,
@@ -59,6 +60,9 @@ class QueryWord:
 # Credits: how much a repaired match is worth compared with an exact one.
 _FUZZY_CREDIT = {1: 0.85, 2: 0.7}
 _PREFIX_CREDIT = 0.75
+#: A doubled-letter variant of a real word is its correction when it is this much more
+#: common (in Zipf units: ten times as frequent).
+_DOUBLED_LETTER_ZIPF = 1.0
 _MIN_PREFIX = 6
 #: Question concepts (?when, ?who…) always carry at least this weight.
 _QUESTION_WEIGHT_FLOOR = 0.9
@@ -163,15 +167,46 @@ def _repair(index: LexicalIndex, token: Token, lang: Lang | None) -> dict[int, f
     A typo in an English or German question is corrected only to a word the texts in that
     language use: "Schengen" in an English question is no misspelt German "schonen".
     """
+    same = LANG_BITS[lang] if lang in ("en", "de") and token.script is Script.LATIN else 0
     if not token.real_word:
-        same = LANG_BITS[lang] if lang in ("en", "de") and token.script is Script.LATIN else 0
         found = _fuzzy(index, surface_key(token), same)
         if not found and token.keys and len(token.keys[0]) >= 5:
             found = _fuzzy(index, token.keys[0], same)
         if found:
             return found
+    elif token.script is Script.LATIN:
+        found = _doubled_letter(index, surface_key(token), same)
+        if found:
+            return found
     found = {index.terms[k]: 1.0 for k in token.fallback_keys if k in index.terms}
     return found or _prefix(index, token)
+
+
+def _doubled_letter(index: LexicalIndex, surface: str, lang_bit: int) -> dict[int, float]:
+    """A real but rare word one doubled or undoubled letter away from a known, much more
+    common one: the commonest misspelling in English and German ("moto" for "motto",
+    "adress" for "address"). Other edits of a real word stay unrepaired ("mayor" is no
+    typo of "major")."""
+    if not 4 <= len(surface) <= MAX_TYPO_LENGTH:
+        return {}
+    own = max(zipf(surface, "en"), zipf(surface, "de"))
+    doubled = {surface[: i + 1] + surface[i:] for i in range(len(surface))}
+    single = {
+        surface[:i] + surface[i + 1 :]
+        for i in range(1, len(surface))
+        if surface[i] == surface[i - 1]
+    }
+    variants = doubled | single
+    found: dict[int, float] = {}
+    for known in sorted(variants):
+        if known not in index.surfaces or known == surface:
+            continue
+        if lang_bit and not index.surface_langs.get(known, lang_bit) & lang_bit:
+            continue
+        if max(zipf(known, "en"), zipf(known, "de")) < own + _DOUBLED_LETTER_ZIPF:
+            continue
+        found.update({term: _FUZZY_CREDIT[1] for term in index.surfaces[known]})
+    return found
 
 
 def _fuzzy(index: LexicalIndex, surface: str, lang_bit: int = 0) -> dict[int, float]:

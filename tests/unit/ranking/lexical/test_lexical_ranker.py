@@ -30,6 +30,8 @@ QUESTIONS = [
         # typos, corrected against the surfaces the knowledge base uses
         ("Wer hat die Workshps auf der Konferenz koordinirt", "workshps", {"workshop"}),
         ("Wer hat die Workshps auf der Konferenz koordinirt", "koordinirt", {"koordiniert"}),
+        # a real but rare word one doubled letter from a much commoner known one
+        ("was war das moto der konverenz", "moto", {"motto"}),
         # a German compound also stands for its parts
         ("Anzahl Partnerstädte", "partnerstädte", {"partnerstadt", "partner", "stadt"}),
         # umlauts typed as digraphs
@@ -57,6 +59,13 @@ def test_a_typo_is_corrected_only_to_a_word_of_the_questions_language(
     reading = dict(lexical_ranker.rank("Is a Schengen visa needed for the exchnage?").reading)
     assert reading["schengen"] == "?", reading
     assert "exchang" in reading["exchnage"].split(","), reading  # an English typo still is
+
+
+def test_placeholder_nouns_are_filler(lexical_ranker: LexicalRanker) -> None:
+    # "das Ding", "штука": the thing asked about is named elsewhere, or not at all
+    for question in ("ey was war das motto von dem ding in karlsruhe", "что за штука этот интамт"):
+        ranking = lexical_ranker.rank(question)
+        assert ranking.unknown_words == (), ranking.reading
 
 
 def test_an_unknown_noun_weighs_most_and_stays_unknown(lexical_ranker: LexicalRanker) -> None:
