@@ -184,9 +184,9 @@ def _repair(index: LexicalIndex, token: Token, lang: Lang | None) -> dict[int, f
 
 def _doubled_letter(index: LexicalIndex, surface: str, lang_bit: int) -> dict[int, float]:
     """A real but rare word one doubled or undoubled letter away from a known, much more
-    common one: the commonest misspelling in English and German ("moto" for "motto",
-    "adress" for "address"). Other edits of a real word stay unrepaired ("mayor" is no
-    typo of "major")."""
+    common one: the commonest misspelling in English and German ("moto", a rare real word,
+    for "motto"). Other edits of a real word stay unrepaired ("mayor" is no typo of
+    "major")."""
     if not 4 <= len(surface) <= MAX_TYPO_LENGTH:
         return {}
     own = max(zipf(surface, "en"), zipf(surface, "de"))
