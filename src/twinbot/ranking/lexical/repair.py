@@ -199,14 +199,18 @@ def _doubled_letter(index: LexicalIndex, surface: str, lang_bit: int) -> dict[in
     variants = doubled | single
     found: dict[int, float] = {}
     for known in sorted(variants):
-        if known not in index.surfaces or known == surface:
-            continue
-        if lang_bit and not index.surface_langs.get(known, lang_bit) & lang_bit:
+        if known not in index.surfaces or not _used_in(index, known, lang_bit):
             continue
         if max(zipf(known, "en"), zipf(known, "de")) < own + _DOUBLED_LETTER_ZIPF:
             continue
         found.update({term: _FUZZY_CREDIT[1] for term in index.surfaces[known]})
     return found
+
+
+def _used_in(index: LexicalIndex, known: str, lang_bit: int) -> bool:
+    """Whether the texts of the language *lang_bit* stands for (0: any) use *known*; a
+    surface with no recorded language counts as every language's."""
+    return not lang_bit or bool(index.surface_langs.get(known, lang_bit) & lang_bit)
 
 
 def _fuzzy(index: LexicalIndex, surface: str, lang_bit: int = 0) -> dict[int, float]:
@@ -222,7 +226,7 @@ def _fuzzy(index: LexicalIndex, surface: str, lang_bit: int = 0) -> dict[int, fl
     best_distance = limit + 1
     best: set[str] = set()
     for known in index.typos.near(surface, limit):
-        if lang_bit and not index.surface_langs.get(known, lang_bit) & lang_bit:
+        if not _used_in(index, known, lang_bit):
             continue
         distance = OSA.distance(surface, known, score_cutoff=limit)
         if distance > limit or distance == 0:
