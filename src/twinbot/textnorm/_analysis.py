@@ -225,6 +225,11 @@ _GERMAN_LETTERS = frozenset("äöüß")
 REAL_WORD_ZIPF = 3.0
 #: A word this frequent is the language's own even if another language's filler ("war").
 _COMMON_WORD_ZIPF = 4.5
+#: A function word this common in one Latin language ("the", "und": Zipf 7.4–7.7) and this
+#: much rarer in the other is that language's filler there, though a corpus of the other
+#: has it often enough (quotes, names) to look common.
+_TOP_FUNCTION_ZIPF = 7.0
+_FOREIGN_FUNCTION_MARGIN = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,11 +304,14 @@ def analyze_query(
             return any(token.surface in STOPWORDS[g] for g in LANGS)
         if token.script is not Script.LATIN or guess.translit:
             return False
-        own_word = token.surface in known.get(guess.lang, ()) or (
-            _latin_zipf(token.surface, guess.lang) >= _COMMON_WORD_ZIPF
-        )
-        return not own_word and any(
-            token.surface in STOPWORDS[g] for g in ("en", "de") if g != guess.lang
+        if token.surface in known.get(guess.lang, ()):
+            return False
+        own = _latin_zipf(token.surface, guess.lang)
+        return any(
+            token.surface in STOPWORDS[g]
+            and (own < _COMMON_WORD_ZIPF or _foreign_function_word(token.surface, own, g))
+            for g in LATIN_LANGS
+            if g != guess.lang
         )
 
     tokens = [_stop_token(t) if foreign_filler(t) else t for t in tokens]
@@ -311,6 +319,14 @@ def analyze_query(
     if guess.lang == "en" and not guess.translit:
         tokens = _do_support_verb(tokens)
     return Query(text, guess.lang, guess.translit, tuple(tokens), phrase)
+
+
+def _foreign_function_word(word: str, own: float, lang: Lang) -> bool:
+    """Whether *word*, of Zipf frequency *own* in the question's language, is one of
+    *lang*'s commonest function words and far rarer in the question's ("the" in "Wann war
+    the Konferenz?", "und" in English)."""
+    there = _latin_zipf(word, lang)
+    return there >= _TOP_FUNCTION_ZIPF and there >= own + _FOREIGN_FUNCTION_MARGIN
 
 
 def _stop_token(token: Token) -> Token:

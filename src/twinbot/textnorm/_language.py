@@ -63,38 +63,55 @@ def guess_language(
     """
     vocabulary = vocabulary or {}
     scores: dict[Lang, float] = dict.fromkeys(LANGS, 0.0)
+    # The same from the words that are not capitalised inside the sentence: the frame
+    # ("When was the … in …") that names in another language ("Deutsch-Russische
+    # Partnerstädtekonferenz") don't change.
+    frame: dict[Lang, float] = dict.fromkeys(LANGS, 0.0)
     translit_votes = 0.0
     for word in words:
         if word.script is Script.NUMBER or word.text in shared:
             continue
-        weight = _NAME_WEIGHT if word.capitalized and word.position > 0 else 1.0
-        if word.script is Script.CYRILLIC:
-            text = word.text.replace("ё", "е")
-            ru = zipf(text, "ru") or zipf(word.text, "ru")
-            if not ru:
-                ru = _VOCABULARY_ZIPF if text in vocabulary.get("ru", ()) else 2.0
-            scores["ru"] += weight * ru
-            scores["en"] += weight * _OTHER_SCRIPT_ZIPF
-            scores["de"] += weight * _OTHER_SCRIPT_ZIPF
-            continue
-        latin: dict[Lang, float] = {}
-        for lang in LATIN_LANGS:
-            value = _latin_zipf(word.text, lang)
-            if not value and word.text in vocabulary.get(lang, ()):
-                value = _VOCABULARY_ZIPF
-            latin[lang] = value or _UNKNOWN_ZIPF
-        options = latin_to_cyrillic(word.text) if len(word.text) > 1 else ()
-        ru = zipf(options[0], "ru") if options else 0.0
-        if not ru and options and options[0] in vocabulary.get("ru", ()):
-            ru = _VOCABULARY_ZIPF
-        ru = max(ru - _TRANSLIT_PENALTY, 1.0) if ru else 1.0
-        scores["en"] += weight * latin["en"]
-        scores["de"] += weight * latin["de"]
-        scores["ru"] += weight * ru
-        translit_votes += weight * (ru - max(latin.values()))
+        named = word.capitalized and word.position > 0
+        weight = _NAME_WEIGHT if named else 1.0
+        votes = _votes(word, vocabulary)
+        for lang in LANGS:
+            scores[lang] += weight * votes[lang]
+            if not named:
+                frame[lang] += votes[lang]
+        if word.script is Script.LATIN:
+            translit_votes += weight * (votes["ru"] - max(votes["en"], votes["de"]))
+    decided = _decisive(frame) or _decisive(scores)
+    if decided is None:
+        return LanguageGuess(None, False, scores)
+    translit = decided == "ru" and not any(w.script is Script.CYRILLIC for w in words)
+    return LanguageGuess(decided, translit and translit_votes > 0, scores)
+
+
+def _decisive(scores: Mapping[Lang, float]) -> Lang | None:
+    """The best-scoring language if it beats the runner-up by the decisive margin."""
     ranked = sorted(LANGS, key=lambda lang: -scores[lang])
     if scores[ranked[0]] - scores[ranked[1]] < DECISIVE_MARGIN:
-        return LanguageGuess(None, False, scores)
-    best = ranked[0]
-    translit = best == "ru" and not any(w.script is Script.CYRILLIC for w in words)
-    return LanguageGuess(best, translit and translit_votes > 0, scores)
+        return None
+    return ranked[0]
+
+
+def _votes(word: Word, vocabulary: Mapping[Lang, Set[str]]) -> dict[Lang, float]:
+    """One word's log-likelihood (in Zipf units) under each language."""
+    if word.script is Script.CYRILLIC:
+        text = word.text.replace("ё", "е")
+        ru = zipf(text, "ru") or zipf(word.text, "ru")
+        if not ru:
+            ru = _VOCABULARY_ZIPF if text in vocabulary.get("ru", ()) else 2.0
+        return {"ru": ru, "en": _OTHER_SCRIPT_ZIPF, "de": _OTHER_SCRIPT_ZIPF}
+    latin: dict[Lang, float] = {}
+    for lang in LATIN_LANGS:
+        value = _latin_zipf(word.text, lang)
+        if not value and word.text in vocabulary.get(lang, ()):
+            value = _VOCABULARY_ZIPF
+        latin[lang] = value or _UNKNOWN_ZIPF
+    options = latin_to_cyrillic(word.text) if len(word.text) > 1 else ()
+    ru = zipf(options[0], "ru") if options else 0.0
+    if not ru and options and options[0] in vocabulary.get("ru", ()):
+        ru = _VOCABULARY_ZIPF
+    latin["ru"] = max(ru - _TRANSLIT_PENALTY, 1.0) if ru else 1.0
+    return latin

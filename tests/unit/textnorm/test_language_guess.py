@@ -27,6 +27,11 @@ from twinbot.textnorm import clean, guess_language, tokenize
         # English names inside a Russian question.
         ("Где прошла 13-я German-Russian Partner Cities Conference?", "ru", False),
         ("wie spät ist es grad in moskau", "de", False),
+        # The sentence's frame decides, not names in another language inside it.
+        ("When was the Deutsch-Russische Partnerstädtekonferenz in Karlsruhe?", "en", False),
+        ("Wann war die German-Russian Partner Cities Conference?", "de", False),
+        # With a frame too thin to tell, the names do.
+        ("Workshop zur Berufsbildung", "de", False),
     ],
 )
 def test_guess_language(text: str, lang: str, translit: bool) -> None:

@@ -66,6 +66,12 @@ def test_foreign_filler_inside_a_question() -> None:
     assert {t.surface: t.kind for t in tokens}["und"] is Kind.STOP
     tokens = analyze_query("motto 70 years after the war").tokens
     assert {t.surface: t.kind for t in tokens}["war"] is Kind.CONTENT
+    # "the" is common enough in German corpora to pass as a German word, but it is one of
+    # English's commonest function words and far rarer there: filler in a German question.
+    tokens = analyze_query("Wann war the Partnerstädtekonferenz in Karlsruhe?").tokens
+    assert {t.surface: t.kind for t in tokens}["the"] is Kind.STOP
+    tokens = analyze_query("how many died in the war").tokens
+    assert {t.surface: t.kind for t in tokens}["war"] is Kind.CONTENT
 
 
 def test_unknown_words_get_part_of_speech_odds() -> None:
