@@ -6,7 +6,7 @@ phrasings so both sides meet in one key space. The private modules, each re-expo
 
 - `_tokens`: `clean` / `tokenize` / `text_runs` / `run_words`, `fold`, `phrase_key`.
 - `_stems`: `stem`, Snowball stems after folding (`fold_latin`).
-- `_morphology`: `russian_word`, pymorphy3 lemmas and parts of speech.
+- `_morphology`: `russian_word`, pymorphy3 lemmas and parts of speech; `russian_sound_key`.
 - `_translit`: `latin_to_cyrillic` ("kogda" → когда), `cyrillic_to_latin` for names.
 - `_words`: function words, chat filler, greetings, question concepts ("?when").
 - `_pos`: `Pos`, `Odds` and `latin_pos`, part-of-speech odds of English and German words.
@@ -33,7 +33,7 @@ from twinbot.textnorm._language import (
     LanguageGuess,
     guess_language,
 )
-from twinbot.textnorm._morphology import russian_word
+from twinbot.textnorm._morphology import russian_sound_key, russian_word
 from twinbot.textnorm._pos import NOUN_ODDS, Odds, Pos, latin_pos
 from twinbot.textnorm._stems import fold_latin, stem
 from twinbot.textnorm._tokens import (
@@ -95,6 +95,7 @@ __all__ = [
     "phrase_key",
     "question_concepts",
     "run_words",
+    "russian_sound_key",
     "russian_word",
     "split_compound",
     "stem",

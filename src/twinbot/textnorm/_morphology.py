@@ -1,5 +1,6 @@
 """Russian morphology: pymorphy3 lemmas and parts of speech ("юбилеем" → юбилей, noun), so
-Russian inflection meets one stem and unknown verbs can count less than unknown nouns.
+Russian inflection meets one stem and unknown verbs can count less than unknown nouns; and
+`russian_sound_key`, what a Russian word sounds like, so spelling by ear meets the word.
 """
 
 from __future__ import annotations
@@ -73,3 +74,36 @@ def russian_word(word: str) -> tuple[str, Odds, bool]:
         other=scores[Pos.OTHER] / total,
     )
     return parses[0].normal_form.replace("ё", "е"), shares, True
+
+
+# Unstressed vowels sound alike (о like а; е, я like и), paired consonants sound alike
+# where they are devoiced (городов → [гарадоф]), and a doubled letter sounds single.
+_SOUND = str.maketrans(
+    {
+        "о": "а",
+        "е": "и",
+        "ё": "и",
+        "я": "и",
+        "э": "и",
+        "й": "и",
+        "ю": "у",
+        "б": "п",
+        "в": "ф",
+        "г": "к",
+        "д": "т",
+        "ж": "ш",
+        "з": "с",
+        "щ": "ш",
+        "ь": None,
+        "ъ": None,
+    }
+)
+
+
+def russian_sound_key(word: str) -> str:
+    """What a Russian word sounds like, roughly: the words a learner or a fast typist
+    spells by ear share it with the real one ("канфиренция" and "конференция",
+    "гаротов" and "городов", "групы" and "группы"). Coarse on purpose: only for words
+    that are no real word, matched against a knowledge base's own."""
+    sounds = word.casefold().translate(_SOUND).replace("тс", "ц")
+    return "".join(c for n, c in enumerate(sounds) if n == 0 or c != sounds[n - 1])

@@ -20,6 +20,7 @@ from twinbot.ranking.lexical.index import (
     COMPOUND_PART_CREDIT,
     LANG_BITS,
     MAX_TYPO_LENGTH,
+    MIN_SOUND_LENGTH,
     EntryIndex,
     Group,
     LexicalIndex,
@@ -39,6 +40,7 @@ from twinbot.textnorm import (
     phrase_key,
     question_concepts,
     run_words,
+    russian_sound_key,
     text_runs,
 )
 
@@ -232,6 +234,7 @@ class _Builder:
             verbatim=by_keyword | by_question,
             # (a longer known word is no typo of any word typo repair looks at)
             typos=DeleteIndex(list(self._surfaces), MAX_TYPO_LENGTH + 1),
+            sounds=_sounds(self._surfaces),
         )
 
     def _term(self, key: str) -> int:
@@ -512,3 +515,12 @@ def _build_entries(
 
 def _script_of(word: str) -> Script:
     return Script.CYRILLIC if any("а" <= ch <= "я" for ch in word) else Script.LATIN
+
+
+def _sounds(surfaces: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The Cyrillic surfaces long enough to be met by their sound, by sound key."""
+    sounds: dict[str, list[str]] = defaultdict(list)
+    for surface in surfaces:
+        if len(surface) >= MIN_SOUND_LENGTH and _script_of(surface) is Script.CYRILLIC:
+            sounds[russian_sound_key(surface)].append(surface)
+    return {key: tuple(sorted(found)) for key, found in sounds.items()}

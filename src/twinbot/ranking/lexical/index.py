@@ -21,6 +21,8 @@ from twinbot.textnorm import Script, Token, fold_latin
 COMPOUND_PART_CREDIT = 0.85
 #: The longest word typo repair looks at (German compounds are split before that).
 MAX_TYPO_LENGTH = 30
+#: Words shorter than this are not matched by their sound (too many sound alike).
+MIN_SOUND_LENGTH = 5
 
 #: term → credit pairs one token of a text stands for (its stems; a compound's parts).
 Group = tuple[tuple[int, float], ...]
@@ -86,6 +88,9 @@ class LexicalIndex:
     verbatim: dict[str, int]
     #: The surfaces, findable one or two edits away.
     typos: DeleteIndex
+    #: `russian_sound_key` → the Cyrillic surfaces of at least `MIN_SOUND_LENGTH` letters
+    #: that sound so.
+    sounds: dict[str, tuple[str, ...]]
 
 
 #: One bit per language, for `LexicalIndex.surface_langs`.

@@ -1,8 +1,10 @@
 """A question's words read against the index: each token's known terms, and repairs for
 the words the index doesn't know — a German compound split into known parts, a typo (1–2
 edits) corrected against the vocabulary's surfaces unless the word is itself a real word
-("mayor" is no typo of "major"), a Cyrillic name read in Latin letters and a Latin one in
-Cyrillic ("Moskva"), an inflected form met by a long common prefix. Every word gets its
+("mayor" is no typo of "major"), Russian spelt by ear met by its sound, a Cyrillic name
+read in Latin letters and a Latin one in Cyrillic ("Moskva"), an inflected form met by a
+long common prefix; a clipped Russian slang word ("конфа") also stands for the words it
+begins. Every word gets its
 weight: IDF for known words; for unknown ones, by part of speech (an unknown noun is
 usually what the question is about, an unknown verb mostly frames it).
 """
@@ -21,6 +23,7 @@ from twinbot.ranking.lexical.index import (
     COMPOUND_PART_CREDIT,
     LANG_BITS,
     MAX_TYPO_LENGTH,
+    MIN_SOUND_LENGTH,
     LexicalIndex,
     surface_key,
 )
@@ -33,6 +36,7 @@ from twinbot.textnorm import (
     Token,
     clean,
     cyrillic_to_latin,
+    russian_sound_key,
     split_compound,
     stem,
 )
@@ -60,9 +64,9 @@ class QueryWord:
 # Credits: how much a repaired match is worth compared with an exact one.
 _FUZZY_CREDIT = {1: 0.85, 2: 0.7}
 _PREFIX_CREDIT = 0.75
-#: A doubled-letter variant of a real word is its correction when it is this much more
-#: common (in Zipf units: ten times as frequent).
-_DOUBLED_LETTER_ZIPF = 1.0
+#: A slip of a real word (a doubled letter, two swapped ones) is its correction when it is
+#: this much more common (in Zipf units: ten times as frequent).
+_COMMONER_ZIPF = 1.0
 _MIN_PREFIX = 6
 #: Question concepts (?when, ?who…) always carry at least this weight.
 _QUESTION_WEIGHT_FLOOR = 0.9
@@ -89,6 +93,8 @@ _SHIFT_WEIGHT = 2.5
 def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
     """Turn analysed tokens into weighted term sets, repairing unknown words."""
     resolved: list[QueryWord] = []
+    # The unknown shift words' positions, and the weight each has as an ordinary word.
+    shifted: dict[int, float] = {}
     for token in query.tokens:
         if token.kind is Kind.STOP:
             continue
@@ -119,6 +125,8 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
         elif token.shift or token.kind is Kind.NUMBER:
             # Another time ("next"), another number ("the 12th"): not what we know.
             weight = _SHIFT_WEIGHT
+            if token.shift:
+                shifted[len(resolved)] = _unknown_weight(token.pos)
         elif token.focus or token.kind is not Kind.CONTENT:
             weight = _UNKNOWN_WEIGHT[Pos.NOUN]
         else:
@@ -136,11 +144,33 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
                 for key in (stem(part, "de"), stem(part, "en")):
                     if key in index.terms:
                         terms.setdefault(index.terms[key], COMPOUND_PART_CREDIT)
+        if token.script is Script.CYRILLIC and token.kind is Kind.CONTENT and not token.real_word:
+            for term in _unclipped(index, token):
+                terms.setdefault(term, _PREFIX_CREDIT)
         resolved.append(QueryWord(token.surface, weight, terms, token.kind))
+    resolved = _shifts_of_known_things(resolved, shifted)
     if any(t.kind is not Kind.SOCIAL for t in resolved):
         # "hey so when was…": a greeting inside a question is filler.
         resolved = [t for t in resolved if t.kind is not Kind.SOCIAL]
     return resolved
+
+
+def _shifts_of_known_things(words: list[QueryWord], shifted: dict[int, float]) -> list[QueryWord]:
+    """A shift word moves the question away from what the knowledge base knows only when
+    it qualifies something the knowledge base knows ("the *next* conference", "*andere*
+    Workshops"); before a word it doesn't know ("in *other* ways") it is part of that
+    unknown phrase and weighs as an ordinary word (*shifted*: position → that weight)."""
+    if not shifted:
+        return words
+    result = list(words)
+    for at, ordinary in shifted.items():
+        following = next(
+            (w for w in words[at + 1 :] if w.kind is Kind.CONTENT or w.kind is Kind.NUMBER),
+            None,
+        )
+        if following is not None and not following.terms:
+            result[at] = replace(words[at], weight=ordinary)
+    return result
 
 
 def _compound_parts(index: LexicalIndex, token: Token) -> list[QueryWord]:
@@ -172,21 +202,23 @@ def _repair(index: LexicalIndex, token: Token, lang: Lang | None) -> dict[int, f
         found = _fuzzy(index, surface_key(token), same)
         if not found and token.keys and len(token.keys[0]) >= 5:
             found = _fuzzy(index, token.keys[0], same)
+        if not found and token.script is Script.CYRILLIC:
+            found = _sounds_like(index, surface_key(token))
         if found:
             return found
     elif token.script is Script.LATIN:
-        found = _doubled_letter(index, surface_key(token), same)
+        found = _slip_of_common_word(index, surface_key(token), same)
         if found:
             return found
     found = {index.terms[k]: 1.0 for k in token.fallback_keys if k in index.terms}
     return found or _prefix(index, token)
 
 
-def _doubled_letter(index: LexicalIndex, surface: str, lang_bit: int) -> dict[int, float]:
-    """A real but rare word one doubled or undoubled letter away from a known, much more
-    common one: the commonest misspelling in English and German ("moto", a rare real word,
-    for "motto"). Other edits of a real word stay unrepaired ("mayor" is no typo of
-    "major")."""
+def _slip_of_common_word(index: LexicalIndex, surface: str, lang_bit: int) -> dict[int, float]:
+    """A real but rare word one doubled or undoubled letter, or two swapped neighbours,
+    away from a known, much more common one: the commonest slips in English and German
+    ("moto", a rare real word, for "motto"; the German "Frist" for "first"). Other edits
+    of a real word stay unrepaired ("mayor" is no typo of "major")."""
     if not 4 <= len(surface) <= MAX_TYPO_LENGTH:
         return {}
     own = max(zipf(surface, "en"), zipf(surface, "de"))
@@ -196,15 +228,28 @@ def _doubled_letter(index: LexicalIndex, surface: str, lang_bit: int) -> dict[in
         for i in range(1, len(surface))
         if surface[i] == surface[i - 1]
     }
-    variants = doubled | single
+    swapped = {
+        surface[:i] + surface[i + 1] + surface[i] + surface[i + 2 :]
+        for i in range(len(surface) - 1)
+        if surface[i] != surface[i + 1]
+    }
     found: dict[int, float] = {}
-    for known in sorted(variants):
+    for known in sorted(doubled | single | swapped):
         if known not in index.surfaces or not _used_in(index, known, lang_bit):
             continue
-        if max(zipf(known, "en"), zipf(known, "de")) < own + _DOUBLED_LETTER_ZIPF:
+        if max(zipf(known, "en"), zipf(known, "de")) < own + _COMMONER_ZIPF:
             continue
         found.update({term: _FUZZY_CREDIT[1] for term in index.surfaces[known]})
     return found
+
+
+def _sounds_like(index: LexicalIndex, surface: str) -> dict[int, float]:
+    """Known Russian words this one sounds like: spelt by ear, several letters off
+    ("канфиренция" for конференция, "аснавали" for основали), which edits don't reach."""
+    if len(surface) < MIN_SOUND_LENGTH:
+        return {}
+    known = index.sounds.get(russian_sound_key(surface), ())
+    return {term: _FUZZY_CREDIT[1] for word in known for term in index.surfaces[word]}
 
 
 def _used_in(index: LexicalIndex, known: str, lang_bit: int) -> bool:
@@ -256,6 +301,30 @@ def _prefix(index: LexicalIndex, token: Token) -> dict[int, float]:
             if terms:
                 return terms
     return terms
+
+
+#: A clipped Russian word ("конфа") keeps this many letters of the word's stem at least,
+#: and stands for at most this many known stems it begins.
+_MIN_CLIPPED = 4
+_MAX_UNCLIPPED = 3
+
+
+def _unclipped(index: LexicalIndex, token: Token) -> list[int]:
+    """The known Russian stems a clipped slang word is the beginning of: "конфа",
+    "конфы" (конф-) for конференция, "универ" for университет — a word no dictionary
+    has, whose stem begins a few longer known ones (each at least three letters longer).
+    """
+    if not token.keys or not _MIN_CLIPPED <= len(token.keys[0]) <= 7:
+        return []
+    clipped = token.keys[0]
+    start = bisect.bisect_left(index.sorted_terms, clipped)
+    longer = []
+    for known in index.sorted_terms[start : start + 4 * _MAX_UNCLIPPED]:
+        if not known.startswith(clipped):
+            break
+        if len(known) >= len(clipped) + 3:
+            longer.append(index.terms[known])
+    return longer if len(longer) <= _MAX_UNCLIPPED else []
 
 
 #: What a word outside the question's own sentences weighs, relative to its weight there.

@@ -30,8 +30,15 @@ QUESTIONS = [
         # typos, corrected against the surfaces the knowledge base uses
         ("Wer hat die Workshps auf der Konferenz koordinirt", "workshps", {"workshop"}),
         ("Wer hat die Workshps auf der Konferenz koordinirt", "koordinirt", {"koordiniert"}),
-        # a real but rare word one doubled letter from a much commoner known one
+        # a real but rare word one doubled letter or one swap from a much commoner
+        # known one
         ("was war das moto der konverenz", "moto", {"motto"}),
+        ("frist german russian partner cities", "frist", {"first"}),
+        # Russian spelt by ear meets the word it sounds like; a clipped slang word the
+        # words it begins
+        ("кто каардинировал рабочии групы", "каардинировал", {"координирова"}),
+        ("где была канфиренция", "канфиренция", {"конференц"}),
+        ("какой девиз был у конфы", "конфы", {"конференц"}),
         # a German compound also stands for its parts
         ("Anzahl Partnerstädte", "partnerstädte", {"partnerstadt", "partner", "stadt"}),
         # umlauts typed as digraphs
