@@ -125,3 +125,15 @@ def test_the_package_exports_what_callers_use() -> None:
     ]
     for name in lexical.__all__:
         assert getattr(lexical, name).__module__.startswith("twinbot.ranking.lexical.")
+
+
+def test_a_shift_word_shifts_only_what_the_knowledge_base_knows(
+    lexical_ranker: LexicalRanker,
+) -> None:
+    def weight_of_other(question: str) -> float:
+        return next(w.weight for w in lexical_ranker.rank(question).words if w.surface == "other")
+
+    # "the other workshops" asks about workshops the knowledge base doesn't describe;
+    # "in other ways" is one unknown phrase, "other" no stronger than any adjective
+    assert weight_of_other("what other workshops were there") > 2.0
+    assert weight_of_other("do partnerships matter in other ways") < 1.0
