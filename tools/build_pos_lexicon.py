@@ -26,8 +26,8 @@ import gzip
 import math
 from pathlib import Path
 
-import wordfreq  # type: ignore[import-not-found]
-from HanTa import HanoverTagger  # type: ignore[import-not-found]
+import wordfreq
+from HanTa import HanoverTagger
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "twinbot" / "data"
 MODELS = {"en": "morphmodel_en.pgz", "de": "morphmodel_ger.pgz"}
