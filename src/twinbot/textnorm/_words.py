@@ -149,7 +149,7 @@ im thx theres thats exactly still even ever th st nd rd omg wow cool pretty quit
 more most something anything everything somebody anybody kind sort bit lot lots
 apart whole overall especially particularly approximately roughly basically generally usually
 sometimes often always together article text author mentioned mention besides except
-list enumerate show give ey thingy urgent urgently asap homework
+list enumerate show give ey thingy urgent urgently asap
 """
 _STOP_DE = """
 der die das den dem des ein eine einer eines einem einen und oder aber wenn dann so von vom
@@ -166,7 +166,7 @@ gab gabs geben es hey leute digga alter krass son grad gerade irgendwas irgendwe
 denn dann wieder mehr viel viele ganz echt voll besonders manchmal insgesamt wirklich
 ungefähr ziemlich vielleicht eher immer oft meist meistens zusammen außer ausser art artikel
 text autor laut erwähnt genannt zeig zeige zeigen gib nenne nenn nennen aufzählen zähl liste
-auflisten ey ding dinger dings zeug kram dringend hausaufgabe hausaufgaben
+auflisten ey ding dinger dings zeug kram dringend
 """
 _STOP_RU = """
 и в во не что он на я с со как а то все всё она так его но да ты к у же вы за бы по только
@@ -184,7 +184,7 @@ _STOP_RU = """
 итоге собственно вместе кроме помимо мнению мнение автора автор статье статья статьи тексте
 текст упоминается говорится сказано покажи покажите дай дайте перечисли перечислите назови
 назовите перечислить штука штуки штуку штуке хрень хрени фигня фигню фигни ребят ребята
-срочно срочняк тока токо домашка домашку домашки реферат реферата реферату
+срочно срочняк тока токо
 """
 
 STOPWORDS: dict[Lang, frozenset[str]] = {
