@@ -137,3 +137,17 @@ def test_a_shift_word_shifts_only_what_the_knowledge_base_knows(
     # "in other ways" is one unknown phrase, "other" no stronger than any adjective
     assert weight_of_other("what other workshops were there") > 2.0
     assert weight_of_other("do partnerships matter in other ways") < 1.0
+
+
+def test_the_noun_a_which_question_asks_for_weighs_double(lexical_ranker: LexicalRanker) -> None:
+    def weight_of(question: str, word: str) -> float:
+        return next(w.weight for w in lexical_ranker.rank(question).words if w.surface == word)
+
+    plain = weight_of("the slogan of the partner cities conference", "slogan")
+    assert weight_of("under what slogan did the conference take place", "slogan") == 2 * plain
+    assert weight_of("какой девиз был у конференции", "девиз") == 2 * weight_of(
+        "девиз конференции", "девиз"
+    )
+    # "what" before a verb asks no noun
+    youth = weight_of("youth and language workshop", "youth")
+    assert weight_of("what did the youth and language workshop conclude", "youth") == youth
