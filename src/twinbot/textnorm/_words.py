@@ -166,7 +166,7 @@ gab gabs geben es hey leute digga alter krass son grad gerade irgendwas irgendwe
 denn dann wieder mehr viel viele ganz echt voll besonders manchmal insgesamt wirklich
 ungefähr ziemlich vielleicht eher immer oft meist meistens zusammen außer ausser art artikel
 text autor laut erwähnt genannt zeig zeige zeigen gib nenne nenn nennen aufzählen zähl liste
-auflisten ey ding dinger dings zeug kram dringend
+auflisten ey ding dinger dings zeug kram dringend ner nem nen rahmen
 """
 _STOP_RU = """
 и в во не что он на я с со как а то все всё она так его но да ты к у же вы за бы по только
@@ -184,7 +184,7 @@ _STOP_RU = """
 итоге собственно вместе кроме помимо мнению мнение автора автор статье статья статьи тексте
 текст упоминается говорится сказано покажи покажите дай дайте перечисли перечислите назови
 назовите перечислить штука штуки штуку штуке хрень хрени фигня фигню фигни ребят ребята
-срочно срочняк тока токо
+срочно срочняк тока токо рамках
 """
 
 STOPWORDS: dict[Lang, frozenset[str]] = {

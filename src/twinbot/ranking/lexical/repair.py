@@ -222,6 +222,9 @@ def _repair(index: LexicalIndex, token: Token, lang: Lang | None) -> dict[int, f
     language use: "Schengen" in an English question is no misspelt German "schonen".
     """
     same = LANG_BITS[lang] if lang in ("en", "de") and token.script is Script.LATIN else 0
+    superlative = _intensified_superlative(index, token)
+    if superlative:
+        return superlative
     if not token.real_word:
         found = _fuzzy(index, surface_key(token), same)
         if not found and token.keys and len(token.keys[0]) >= 5:
@@ -236,6 +239,16 @@ def _repair(index: LexicalIndex, token: Token, lang: Lang | None) -> dict[int, f
             return found
     found = {index.terms[k]: 1.0 for k in token.fallback_keys if k in index.terms}
     return found or _prefix(index, token)
+
+
+def _intensified_superlative(index: LexicalIndex, token: Token) -> dict[int, float]:
+    """A German superlative with "aller-" ("allererste", "allerletzten") is that
+    superlative: the prefix only intensifies it."""
+    surface = surface_key(token)
+    if token.script is not Script.LATIN or not surface.startswith("aller") or len(surface) < 9:
+        return {}
+    key = stem(surface[5:], "de")
+    return {index.terms[key]: 1.0} if key in index.terms else {}
 
 
 def _slip_of_common_word(index: LexicalIndex, surface: str, lang_bit: int) -> dict[int, float]:
