@@ -57,6 +57,7 @@ from twinbot.textnorm._words import (
     SHIFT_WORDS,
     SOCIAL_WORDS,
     STOPWORDS,
+    VOCATIVES,
     question_concepts,
 )
 
@@ -74,6 +75,7 @@ __all__ = [
     "SHIFT_WORDS",
     "SOCIAL_WORDS",
     "STOPWORDS",
+    "VOCATIVES",
     "Kind",
     "LanguageGuess",
     "Odds",

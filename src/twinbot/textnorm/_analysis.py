@@ -37,6 +37,7 @@ from twinbot.textnorm._words import (
     SHIFT_WORDS,
     SOCIAL_WORDS,
     STOPWORDS,
+    VOCATIVES,
     question_concepts,
 )
 
@@ -315,6 +316,12 @@ def analyze_query(
         )
 
     tokens = [_stop_token(t) if foreign_filler(t) else t for t in tokens]
+    tokens = [
+        _stop_token(t)
+        if t.surface in VOCATIVES and (n == 0 or tokens[n - 1].kind is Kind.SOCIAL)
+        else t
+        for n, t in enumerate(tokens)
+    ]
     tokens = [_function_word_typo(t, stop_lang, known) for t in tokens]
     if guess.lang == "en" and not guess.translit:
         tokens = _do_support_verb(tokens)

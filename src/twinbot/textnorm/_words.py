@@ -141,7 +141,7 @@ under through is are was were be been being am do does did doing done have has h
 will would shall should can could may might must i me my mine we us our ours you your yours
 he him his she her hers it its they them their theirs this that these those there here what
 whats which how also too very really just actually please pls plz lol lmao haha hahaha ok okay
-k yo yeah yep nah nope guys guy bro dude btw tbh idk um uh hmm hm like kinda sorta anyway
+k yo yeah yep nah nope guy bro dude btw tbh idk um uh hmm hm like kinda sorta anyway
 anyways again some any all each every such only own same not no nor up down out off once
 tell say said know explain remind wonder wondering curious quick question questions q let
 lets gonna wanna gotta got get getting thing things stuff whatever anyone someone ya u ur r
@@ -162,7 +162,7 @@ dort auch noch nochmal schon denn eigentlich eigtl eig also mal halt eben ja nei
 keine doch nur sehr bitte genau bzw lol ok okay na naja jo gerne eh überhaupt ueberhaupt sag
 sagen erzähl erzähle erzaehl weißt weisst wisst wissen frage kurz irgendwie etwa etwas alle
 alles jede jeder jedes man dazu darüber drüber davon damit daran darum dabei einfach gibt gibts
-gab gabs geben es hey leute digga alter krass son grad gerade irgendwas irgendwer so'n eig
+gab gabs geben es hey digga alter krass son grad gerade irgendwas irgendwer so'n eig
 denn dann wieder mehr viel viele ganz echt voll besonders manchmal insgesamt wirklich
 ungefähr ziemlich vielleicht eher immer oft meist meistens zusammen außer ausser art artikel
 text autor laut erwähnt genannt zeig zeige zeigen gib nenne nenn nennen aufzählen zähl liste
@@ -183,9 +183,14 @@ _STOP_RU = """
 кста щас счас ща плз спс пасиб ый ий ая ое што шо чо че-то ваще вапще
 итоге собственно вместе кроме помимо мнению мнение автора автор статье статья статьи тексте
 текст упоминается говорится сказано покажи покажите дай дайте перечисли перечислите назови
-назовите перечислить штука штуки штуку штуке хрень хрени фигня фигню фигни ребят ребята
+назовите перечислить штука штуки штуку штуке хрень хрени фигня фигню фигни
 срочно срочняк тока токо рамках
 """
+
+#: Words addressing the reader ("hey guys", "Leute, wann…"): filler where they open the
+#: message or follow a greeting, the people asked about elsewhere ("junge Leute", "wie
+#: viele Leute waren da?").
+VOCATIVES = frozenset({"guys", "leute", "ребят", "ребята"})
 
 STOPWORDS: dict[Lang, frozenset[str]] = {
     "en": frozenset(_STOP_EN.split()),

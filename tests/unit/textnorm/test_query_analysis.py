@@ -152,3 +152,14 @@ def test_function_word_typos_are_read_as_rapidfuzz_reads_them(lang: Lang) -> Non
 def test_the_phrase_key_reads_the_text_as_the_index_does(text: str) -> None:
     # (the index keys its phrasings by the runs `text_runs` finds)
     assert analyze_query(text).phrase == phrase_key(text_runs(text))
+
+
+def test_a_word_addressing_the_reader_is_filler_only_where_it_addresses() -> None:
+    def kind_of(text: str, word: str) -> Kind:
+        return {t.surface: t.kind for t in analyze_query(text).tokens}[word]
+
+    assert kind_of("hey leute wann war die konferenz", "leute") is Kind.STOP
+    assert kind_of("Leute, wann war die Konferenz?", "leute") is Kind.STOP
+    assert kind_of("ребят, какой был девиз?", "ребят") is Kind.STOP
+    assert kind_of("Wie viele Leute waren auf der Konferenz?", "leute") is Kind.CONTENT
+    assert kind_of("nur politiker oder auch normale leute?", "leute") is Kind.CONTENT
