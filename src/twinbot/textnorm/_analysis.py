@@ -368,7 +368,7 @@ def _do_support_verb(tokens: list[Token]) -> list[Token]:
 def _function_word_typo(token: Token, lang: Lang, known: Mapping[Lang, Set[str]]) -> Token:
     """A misspelt function or question word ("Kokie" for какие, "wan" for wann) is that
     word, not an unknown noun that would sink the question."""
-    if token.kind is not Kind.CONTENT or not 3 <= len(token.surface) <= 8:
+    if token.kind is not Kind.CONTENT or not 3 <= len(token.surface) <= 12:
         return token
     # A real word of the question's own language stays itself ("wan" is English, not
     # German: in a German question it is "wann").

@@ -64,6 +64,7 @@ CHAT_SPELLINGS = {
     "tho": "though",
     "thru": "through",
     "b4": "before",
+    "rn": "now",
     "bday": "birthday",
     "govt": "government",
     "info": "information",

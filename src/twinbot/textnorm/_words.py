@@ -149,7 +149,7 @@ im thx theres thats exactly still even ever th st nd rd omg wow cool pretty quit
 more most something anything everything somebody anybody kind sort bit lot lots
 apart whole overall especially particularly approximately roughly basically generally usually
 sometimes often always together article text author mentioned mention besides except
-list enumerate show give ey thingy urgent urgently asap
+list enumerate show give ey thingy urgent urgently asap now currently nowadays presently
 """
 _STOP_DE = """
 der die das den dem des ein eine einer eines einem einen und oder aber wenn dann so von vom
@@ -166,7 +166,8 @@ gab gabs geben es hey digga alter krass son grad gerade irgendwas irgendwer so'n
 denn dann wieder mehr viel viele ganz echt voll besonders manchmal insgesamt wirklich
 ungefähr ziemlich vielleicht eher immer oft meist meistens zusammen außer ausser art artikel
 text autor laut erwähnt genannt zeig zeige zeigen gib nenne nenn nennen aufzählen zähl liste
-auflisten ey ding dinger dings zeug kram dringend ner nem nen rahmen
+auflisten ey ding dinger dings zeug kram dringend ner nem nen rahmen jetzt derzeit zurzeit
+momentan inzwischen heutzutage mittlerweile
 """
 _STOP_RU = """
 и в во не что он на я с со как а то все всё она так его но да ты к у же вы за бы по только

@@ -163,3 +163,13 @@ def test_a_word_addressing_the_reader_is_filler_only_where_it_addresses() -> Non
     assert kind_of("ребят, какой был девиз?", "ребят") is Kind.STOP
     assert kind_of("Wie viele Leute waren auf der Konferenz?", "leute") is Kind.CONTENT
     assert kind_of("nur politiker oder auch normale leute?", "leute") is Kind.CONTENT
+
+
+def test_now_words_are_filler_and_long_function_words_get_their_typos_read() -> None:
+    # "right now" says when the user asks, like "сейчас"; "inzwichen" is "inzwischen"
+    for text, word in (
+        ("how many towns are twinned rn", "now"),
+        ("wie viele städte sind jetzt partnerstädte", "jetzt"),
+        ("wie viele städte sind inzwichen partnerstädte", "inzwischen"),
+    ):
+        assert word in {t.surface for t in analyze_query(text).tokens if t.kind is Kind.STOP}
