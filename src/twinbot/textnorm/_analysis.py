@@ -262,14 +262,14 @@ def analyze_query(
     words = tokenize(cleaned)
     phrase = phrase_key(_TOKEN.findall(_join_soft_signs(cleaned)))
     guess = guess_language(words, vocabulary, shared)
-    if guess.lang != "ru":
-        # Chat spellings ("u", "pls"), but not in Russian typed in Latin letters ("u" = у).
-        words = [
-            Word(CHAT_SPELLINGS[w.text], w.script, w.capitalized, w.position)
-            if w.text in CHAT_SPELLINGS and w.script is Script.LATIN
-            else w
-            for w in words
-        ]
+    # Chat spellings ("u", "pls", "рф"), but not in Russian typed in Latin letters ("u" = у).
+    latin_chat = guess.lang != "ru"
+    words = [
+        Word(CHAT_SPELLINGS[w.text], w.script, w.capitalized, w.position)
+        if w.text in CHAT_SPELLINGS and (w.script is Script.CYRILLIC or latin_chat)
+        else w
+        for w in words
+    ]
     readings: dict[int, tuple[str, ...]] = {}
     fallbacks: dict[int, tuple[str, ...]] = {}
     for index, word in enumerate(words):

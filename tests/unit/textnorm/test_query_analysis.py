@@ -173,3 +173,11 @@ def test_now_words_are_filler_and_long_function_words_get_their_typos_read() -> 
         ("wie viele städte sind inzwichen partnerstädte", "inzwischen"),
     ):
         assert word in {t.surface for t in analyze_query(text).tokens if t.kind is Kind.STOP}
+
+
+def test_russian_chat_spellings_and_understanding_filler() -> None:
+    tokens = analyze_query("слушайте, чет не поняла, кто первые начали дружить, рф и фрг?").tokens
+    surfaces = {t.surface: t.kind for t in tokens}
+    assert surfaces["россия"] is Kind.CONTENT and surfaces["германия"] is Kind.CONTENT
+    assert surfaces["чет"] is Kind.STOP and surfaces["поняла"] is Kind.STOP
+    assert surfaces["слушайте"] is Kind.STOP
