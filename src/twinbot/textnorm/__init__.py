@@ -50,6 +50,8 @@ from twinbot.textnorm._tokens import (
 )
 from twinbot.textnorm._translit import cyrillic_to_latin, latin_to_cyrillic
 from twinbot.textnorm._words import (
+    CONTACT_REQUESTS,
+    CONTACT_VERB_CONTEXT,
     FOCUS_WORDS,
     IMPLIED_CONCEPTS,
     QUESTION_CONCEPTS,
@@ -63,6 +65,8 @@ from twinbot.textnorm._words import (
 
 __all__ = [
     "CHAT_SPELLINGS",
+    "CONTACT_REQUESTS",
+    "CONTACT_VERB_CONTEXT",
     "DECISIVE_MARGIN",
     "FOCUS_WORDS",
     "IMPLIED_CONCEPTS",

@@ -33,6 +33,8 @@ from twinbot.textnorm._translit import latin_to_cyrillic
 from twinbot.textnorm._words import (
     _CONCEPT_OF,
     _IMPLIED,
+    CONTACT_REQUESTS,
+    CONTACT_VERB_CONTEXT,
     FOCUS_WORDS,
     SHIFT_WORDS,
     SOCIAL_WORDS,
@@ -323,6 +325,10 @@ def analyze_query(
         for n, t in enumerate(tokens)
     ]
     tokens = [_function_word_typo(t, stop_lang, known) for t in tokens]
+    tokens = [
+        _contact_request(t) if _asks_to_contact(t, tokens[n - 1] if n else None) else t
+        for n, t in enumerate(tokens)
+    ]
     if guess.lang == "en" and not guess.translit:
         tokens = _do_support_verb(tokens)
     return Query(text, guess.lang, guess.translit, tuple(tokens), phrase)
@@ -334,6 +340,21 @@ def _foreign_function_word(word: str, own: float, lang: Lang) -> bool:
     the Konferenz?", "und" in English)."""
     there = _latin_zipf(word, lang)
     return there >= _TOP_FUNCTION_ZIPF and there >= own + _FOREIGN_FUNCTION_MARGIN
+
+
+def _asks_to_contact(token: Token, before: Token | None) -> bool:
+    if token.surface in CONTACT_REQUESTS:
+        return True
+    return (
+        token.surface == "contact" and before is not None and before.surface in CONTACT_VERB_CONTEXT
+    )
+
+
+def _contact_request(token: Token) -> Token:
+    """A word asking how to reach someone: it matches nothing (not the knowledge base's
+    "contacts between Russia and Germany", nor its typo-neighbours) and weighs as the
+    question's focus."""
+    return replace(token, keys=(), fallback_keys=(), real_word=True, focus=True)
 
 
 def _stop_token(token: Token) -> Token:

@@ -135,6 +135,19 @@ FOCUS_WORDS = frozenset(
     """.split()
 )
 
+#: Words asking how to reach someone ("how can I contact…", "wie erreiche ich…", "как
+#: связаться…"): a question of its own, which no word about contacts between the
+#: countries answers. In a question they match nothing and weigh as its focus.
+CONTACT_REQUESTS = frozenset(
+    """
+    touch email e-mail phone telephone kontaktieren kontaktiere kontaktiert erreiche
+    erreichbar anrufen telefonnummer связаться связываться позвонить дозвониться написать
+    телефон почта почту
+    """.split()
+)
+#: The words before "contact" that make it the verb ("how can I contact them").
+CONTACT_VERB_CONTEXT = frozenset("i we to can could you should please pls do how".split())
+
 _STOP_EN = """
 a an the and or but if then than so of in on at to from by for with about as into onto over
 under through is are was were be been being am do does did doing done have has had having
