@@ -98,10 +98,10 @@ WH_DETERMINERS = frozenset(
     каких каким какими каком какую чей чья чьё чье чьи
     """.split()
 )
-#: How much more a known focus word weighs than its IDF. (1.5 and 2.0 were tried: the
+#: How much more a known noun a "which" asks for weighs than its IDF. (1.5 and 2.0 were tried: the
 #: same on tests/data/eval/holdout.yaml, tune.yaml and blind/, 2.0 one question better on
 #: ../shared/eval/dev2.yaml.)
-FOCUS_WEIGHT = 2.0
+ASKED_FOR_WEIGHT = 2.0
 
 
 def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
@@ -109,14 +109,14 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
     resolved: list[QueryWord] = []
     # The unknown shift words' positions, and the weight each has as an ordinary word.
     shifted: dict[int, float] = {}
-    focus = -1  # the position of the question's focus word, once met
+    asked_for = -1  # the position of the noun a "which" asks for, once met
     for token in query.tokens:
-        if focus == -2:
+        if asked_for == -2:
             # the word right after the first "which" ("what *did*…" asks no noun)
-            focus = len(resolved) if token.kind is Kind.CONTENT else -3
+            asked_for = len(resolved) if token.kind is Kind.CONTENT else -3
         if token.kind is Kind.STOP:
-            if focus == -1 and token.surface in WH_DETERMINERS:
-                focus = -2
+            if asked_for == -1 and token.surface in WH_DETERMINERS:
+                asked_for = -2
             continue
         terms = {index.terms[k]: 1.0 for k in token.keys if k in index.terms}
         if token.script is Script.CYRILLIC and token.kind is Kind.CONTENT and not token.real_word:
@@ -168,10 +168,11 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
             for term in _unclipped(index, token):
                 terms.setdefault(term, _PREFIX_CREDIT)
         resolved.append(QueryWord(token.surface, weight, terms, token.kind))
-    if focus >= 0 and resolved[focus].terms:
+    if asked_for >= 0 and resolved[asked_for].terms:
         # "*What slogan* did the partner cities conference take place under?": the thing
         # asked for outweighs the words around it.
-        resolved[focus] = replace(resolved[focus], weight=resolved[focus].weight * FOCUS_WEIGHT)
+        word = resolved[asked_for]
+        resolved[asked_for] = replace(word, weight=word.weight * ASKED_FOR_WEIGHT)
     resolved = _shifts_of_known_things(resolved, shifted)
     if any(t.kind is not Kind.SOCIAL for t in resolved):
         # "hey so when was…": a greeting inside a question is filler.
