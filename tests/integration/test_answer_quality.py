@@ -28,12 +28,15 @@ BAR = 95.0
 #: Our own larger sets (tune.yaml, holdout.yaml: written from the article by someone who
 #: hadn't seen the knowledge base) guard against regressions at the level reached so far;
 #: the dev bar above is the target.
-REGRESSION_FLOOR = 88.0
+REGRESSION_FLOOR = 91.0
+#: tests/data/eval/blind/ (questions written from the article alone, not fitted on): the
+#: lowest mean reached (84.5, blind/ru.yaml lexical-only) less a margin.
+BLIND_FLOOR = 82.0
 #: dev2.yaml (172 questions by people who never saw the knowledge base), mean of the four
 #: groups (en, de, ru, out-of-domain).
-DEV2_FLOOR_FUSED = 91.0
+DEV2_FLOOR_FUSED = 93.0
 DEV2_OOD_FLOOR = 94.0
-DEV2_FLOOR_LEXICAL = 89.0
+DEV2_FLOOR_LEXICAL = 91.5
 TAG = re.compile(r"<[^>]+>")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -100,3 +103,10 @@ def test_no_regression_on_the_larger_sets() -> None:
         for responder in (e5_responder(), lexical_responder()):
             found, failures = rates(EVAL / name, responder)
             assert overall(found) >= REGRESSION_FLOOR, (name, found, failures)
+
+
+def test_no_regression_on_the_article_only_sets() -> None:
+    for name in ("blind/de.yaml", "blind/ru.yaml", "blind/en.yaml"):
+        for responder in (e5_responder(), lexical_responder()):
+            found, failures = rates(EVAL / name, responder)
+            assert overall(found) >= BLIND_FLOOR, (name, found, failures)
