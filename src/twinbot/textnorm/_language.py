@@ -71,6 +71,10 @@ def guess_language(
     for word in words:
         if word.script is Script.NUMBER or word.text in shared:
             continue
+        if word.script is Script.LATIN and len(word.text) == 1:
+            # "i", "a", "v": English and German words, and Russian ones in Latin letters
+            # (и, а, в), all among the commonest of their language: they don't tell.
+            continue
         named = word.capitalized and word.position > 0
         weight = _NAME_WEIGHT if named else 1.0
         votes = _votes(word, vocabulary)

@@ -17,6 +17,9 @@ from twinbot.textnorm import clean, guess_language, tokenize
         ("first partnership year", "en", False),
         ("kogda byla konferentsiya v karlsrue", "ru", True),
         ("pochemu voobshe vazhny partnerstva gorodov", "ru", True),
+        # single letters ("v", "i": в, и — or English "I") don't vote
+        ("v kakom godu nachalos partnerstvo kalugi i zulya", "ru", True),
+        ("I want to know when the conference was", "en", False),
         # A Cyrillic name inside a German question, an umlaut name inside an English one.
         (
             "Mit welcher deutschen Stadt ist Калуга 1969 eine Partnerschaft eingegangen?",
