@@ -65,6 +65,8 @@ CHAT_SPELLINGS = {
     "thru": "through",
     "b4": "before",
     "rn": "now",
+    "yr": "year",
+    "yrs": "years",
     "bday": "birthday",
     "govt": "government",
     "info": "information",

@@ -181,3 +181,8 @@ def test_russian_chat_spellings_and_understanding_filler() -> None:
     assert surfaces["россия"] is Kind.CONTENT and surfaces["германия"] is Kind.CONTENT
     assert surfaces["чет"] is Kind.STOP and surfaces["поняла"] is Kind.STOP
     assert surfaces["слушайте"] is Kind.STOP
+
+
+def test_chat_abbreviations_of_year() -> None:
+    keys = {k for t in analyze_query("what yr was intamt founded").tokens for k in t.keys}
+    assert "?when" in keys  # "yr" is "year", which asks when
