@@ -34,7 +34,18 @@ QUESTION_CONCEPTS: dict[str, frozenset[str]] = {
         }
     ),
     "?why": frozenset(
-        {"why", "warum", "wieso", "weshalb", "weswegen", "почему", "зачем", "отчего"}
+        {
+            "why",
+            "warum",
+            "wieso",
+            "weshalb",
+            "weswegen",
+            "wozu",
+            "wofür",
+            "почему",
+            "зачем",
+            "отчего",
+        }
     ),
     "?howmany": frozenset({"сколько", "wieviel", "wieviele", "скока", "скоко"}),
 }
@@ -51,6 +62,8 @@ _PAIR_CONCEPTS = {
     ("как", "давно"): "?howlong",
     ("как", "долго"): "?howlong",
     ("с", "каких"): "?howlong",
+    ("how", "come"): "?why",
+    ("для", "чего"): "?why",
 }
 # Words that imply a question concept when a phrasing or question uses them instead of the
 # question word ("in welchem Jahr" asks "wann"; "Anzahl" asks "wie viele").

@@ -186,3 +186,10 @@ def test_russian_chat_spellings_and_understanding_filler() -> None:
 def test_chat_abbreviations_of_year() -> None:
     keys = {k for t in analyze_query("what yr was intamt founded").tokens for k in t.keys}
     assert "?when" in keys  # "yr" is "year", which asks when
+
+
+@pytest.mark.parametrize(
+    "text", ["Wozu dienen Partnerschaften?", "для чего нужны партнерства?", "how come cities twin?"]
+)
+def test_what_for_asks_why(text: str) -> None:
+    assert "?why" in {k for t in analyze_query(text).tokens for k in t.keys}
