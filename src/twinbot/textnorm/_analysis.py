@@ -343,6 +343,7 @@ def _foreign_function_word(word: str, own: float, lang: Lang) -> bool:
 
 
 def _asks_to_contact(token: Token, before: Token | None) -> bool:
+    """Whether *token* (after *before*) asks how to reach someone."""
     if token.surface in CONTACT_REQUESTS:
         return True
     return (

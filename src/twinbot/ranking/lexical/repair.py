@@ -4,9 +4,9 @@ edits) corrected against the vocabulary's surfaces unless the word is itself a r
 ("mayor" is no typo of "major"), Russian spelt by ear met by its sound, a Cyrillic name
 read in Latin letters and a Latin one in Cyrillic ("Moskva"), an inflected form met by a
 long common prefix; a clipped Russian slang word ("конфа") also stands for the words it
-begins. Every word gets its
-weight: IDF for known words; for unknown ones, by part of speech (an unknown noun is
-usually what the question is about, an unknown verb mostly frames it).
+begins. Every word gets its weight: IDF for known words; for unknown ones, by part of
+speech (an unknown noun is usually what the question is about, an unknown verb mostly
+frames it).
 """
 
 from __future__ import annotations
@@ -98,9 +98,9 @@ WH_DETERMINERS = frozenset(
     каких каким какими каком какую чей чья чьё чье чьи
     """.split()
 )
-#: How much more a known noun a "which" asks for weighs than its IDF. (1.5 and 2.0 were tried: the
-#: same on tests/data/eval/holdout.yaml, tune.yaml and blind/, 2.0 one question better on
-#: ../shared/eval/dev2.yaml.)
+#: How much more a known noun a "which" asks for weighs than its IDF. (1.5 and 2.0 were
+#: tried: the same on tests/data/eval/holdout.yaml, tune.yaml and blind/, 2.0 one question
+#: better on ../shared/eval/dev2.yaml.)
 ASKED_FOR_WEIGHT = 2.0
 
 
@@ -283,7 +283,7 @@ def _slip_of_common_word(index: LexicalIndex, surface: str, lang_bit: int) -> di
 
 def _sounds_like(index: LexicalIndex, surface: str) -> dict[int, float]:
     """Known Russian words this one sounds like: spelt by ear, several letters off
-    ("канфиренция" for конференция, "аснавали" for основали), which edits don't reach."""
+    ("канфиренция" for конференция, "гаротов" for городов), which edits don't reach."""
     if len(surface) < MIN_SOUND_LENGTH:
         return {}
     known = index.sounds.get(russian_sound_key(surface), ())
@@ -348,21 +348,23 @@ _MAX_UNCLIPPED = 3
 
 
 def _unclipped(index: LexicalIndex, token: Token) -> list[int]:
-    """The known Russian stems a clipped slang word is the beginning of: "конфа",
-    "конфы" (конф-) for конференция, "универ" for университет — a word no dictionary
-    has, whose stem begins a few longer known ones (each at least three letters longer).
-    """
+    """The known Russian stems a clipped slang word is the beginning of ("конфа", "конфы":
+    конф- for конференция): a word no dictionary has, whose stem begins a few known ones
+    at least three letters longer. A stem beginning more of them is no clipping of one."""
     if not token.keys or not _MIN_CLIPPED <= len(token.keys[0]) <= 7:
         return []
     clipped = token.keys[0]
-    start = bisect.bisect_left(index.sorted_terms, clipped)
-    longer = []
-    for known in index.sorted_terms[start : start + 4 * _MAX_UNCLIPPED]:
+    terms = index.sorted_terms
+    longer: list[int] = []
+    for at in range(bisect.bisect_left(terms, clipped), len(terms)):
+        known = terms[at]
         if not known.startswith(clipped):
             break
         if len(known) >= len(clipped) + 3:
             longer.append(index.terms[known])
-    return longer if len(longer) <= _MAX_UNCLIPPED else []
+            if len(longer) > _MAX_UNCLIPPED:
+                return []
+    return longer
 
 
 #: What a word outside the question's own sentences weighs, relative to its weight there.
