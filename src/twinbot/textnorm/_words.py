@@ -63,6 +63,9 @@ _PAIR_CONCEPTS = {
     ("как", "долго"): "?howlong",
     ("с", "каких"): "?howlong",
     ("how", "come"): "?why",
+    # "какое число" is the date ("по какое число"), "число городов" a number
+    ("какое", "число"): "?when",
+    ("какого", "числа"): "?when",
     ("для", "чего"): "?why",
 }
 # Words that imply a question concept when a phrasing or question uses them instead of the

@@ -193,3 +193,11 @@ def test_chat_abbreviations_of_year() -> None:
 )
 def test_what_for_asks_why(text: str) -> None:
     assert "?why" in {k for t in analyze_query(text).tokens for k in t.keys}
+
+
+def test_what_date_in_russian_asks_when() -> None:
+    # "какое число" is the day of the month; "число городов" stays a number
+    assert "?when" in {
+        k for t in analyze_query("по какое число была конференция").tokens for k in t.keys
+    }
+    assert "?when" not in {k for t in analyze_query("число городов").tokens for k in t.keys}
