@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from rapidfuzz.distance import OSA
@@ -109,17 +110,18 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
     resolved: list[QueryWord] = []
     # The unknown shift words' positions, and the weight each has as an ordinary word.
     shifted: dict[int, float] = {}
-    asked_for = -1  # the position of the noun a "which" asks for, once met
+    asked_token = _asked_for(query.tokens)
+    asked_for: int | None = None  # its position among the resolved words
     for token in query.tokens:
-        if asked_for == -2:
-            # the word right after the first "which" ("what *did*…" asks no noun)
-            asked_for = len(resolved) if token.kind is Kind.CONTENT else -3
+        if token is asked_token:
+            asked_for = len(resolved)
         if token.kind is Kind.STOP:
-            if asked_for == -1 and token.surface in WH_DETERMINERS:
-                asked_for = -2
             continue
         terms = {index.terms[k]: 1.0 for k in token.keys if k in index.terms}
-        if token.script is Script.CYRILLIC and token.kind is Kind.CONTENT and not token.real_word:
+        cyrillic_nonword = (
+            token.script is Script.CYRILLIC and token.kind is Kind.CONTENT and not token.real_word
+        )
+        if cyrillic_nonword:
             # A name in Cyrillic letters ("интамт") may be known in Latin ones.
             latin = cyrillic_to_latin(token.surface)
             for key in (stem(latin, "en"), stem(latin, "de")):
@@ -164,11 +166,11 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
                 for key in (stem(part, "de"), stem(part, "en")):
                     if key in index.terms:
                         terms.setdefault(index.terms[key], COMPOUND_PART_CREDIT)
-        if token.script is Script.CYRILLIC and token.kind is Kind.CONTENT and not token.real_word:
+        if cyrillic_nonword:
             for term in _unclipped(index, token):
                 terms.setdefault(term, _PREFIX_CREDIT)
         resolved.append(QueryWord(token.surface, weight, terms, token.kind))
-    if asked_for >= 0 and resolved[asked_for].terms:
+    if asked_for is not None and resolved[asked_for].terms:
         # "*What slogan* did the partner cities conference take place under?": the thing
         # asked for outweighs the words around it.
         word = resolved[asked_for]
@@ -178,6 +180,16 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
         # "hey so when was…": a greeting inside a question is filler.
         resolved = [t for t in resolved if t.kind is not Kind.SOCIAL]
     return resolved
+
+
+def _asked_for(tokens: Sequence[Token]) -> Token | None:
+    """The content word right after the question's first "which" ("what *slogan*…"), if
+    that is what follows it ("what *did*…" asks no noun)."""
+    for at, token in enumerate(tokens[:-1]):
+        if token.kind is Kind.STOP and token.surface in WH_DETERMINERS:
+            following = tokens[at + 1]
+            return following if following.kind is Kind.CONTENT else None
+    return None
 
 
 def _shifts_of_known_things(words: list[QueryWord], shifted: dict[int, float]) -> list[QueryWord]:
