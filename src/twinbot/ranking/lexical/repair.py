@@ -169,6 +169,9 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
         if cyrillic_nonword:
             for term in _unclipped(index, token):
                 terms.setdefault(term, _PREFIX_CREDIT)
+        if token.script is Script.CYRILLIC and token.kind is Kind.CONTENT:
+            for term in _derived_relatives(index, token):
+                terms.setdefault(term, _RELATIVE_CREDIT)
         resolved.append(QueryWord(token.surface, weight, terms, token.kind))
     if asked_for is not None and resolved[asked_for].terms:
         # "*What slogan* did the partner cities conference take place under?": the thing
@@ -377,6 +380,31 @@ def _unclipped(index: LexicalIndex, token: Token) -> list[int]:
             if len(longer) > _MAX_UNCLIPPED:
                 return []
     return longer
+
+
+#: Russian suffixes deriving one word from another, as they end a stem: the adjective of a
+#: noun (партнёр → партнёрский, молодёжь → молодёжный), the abstract noun (партнёрство).
+_DERIVING_SUFFIXES = ("ств", "ск", "н")
+#: The shortest stem a suffix is taken from ("стран" is no стра- + -н).
+_MIN_DERIVED_BASE = 5
+#: A word's derived relative explains it this much of what the word itself would.
+_RELATIVE_CREDIT = 0.8
+
+
+def _derived_relatives(index: LexicalIndex, token: Token) -> list[int]:
+    """The known stems a Russian word shares its base with through a deriving suffix:
+    "партнёрскими отношениями" asks about партнёры and партнёрство, "городских" about
+    города. Only stems the knowledge base has, never the word's own."""
+    found: list[int] = []
+    for key in token.keys[:1]:
+        bases = {key}
+        for suffix in _DERIVING_SUFFIXES:
+            if key.endswith(suffix) and len(key) - len(suffix) >= _MIN_DERIVED_BASE:
+                bases.add(key[: -len(suffix)])
+        relatives = {base + suffix for base in bases for suffix in _DERIVING_SUFFIXES} | bases
+        relatives.discard(key)
+        found.extend(index.terms[r] for r in sorted(relatives) if r in index.terms)
+    return found
 
 
 #: What a word outside the question's own sentences weighs, relative to its weight there.
