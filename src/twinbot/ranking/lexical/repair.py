@@ -69,6 +69,8 @@ _PREFIX_CREDIT = 0.75
 #: this much more common (in Zipf units: ten times as frequent).
 _COMMONER_ZIPF = 1.0
 _MIN_PREFIX = 6
+#: The shortest Latin reading of a Cyrillic word taken for an English loanword.
+_MIN_LOANWORD = 5
 #: Question concepts (?when, ?who…) always carry at least this weight.
 _QUESTION_WEIGHT_FLOOR = 0.9
 #: Weight of a word the knowledge base has never seen, by part of speech (known words
@@ -246,7 +248,7 @@ def _repair(index: LexicalIndex, token: Token, lang: Lang | None) -> dict[int, f
         if not found and token.keys and len(token.keys[0]) >= 5:
             found = _fuzzy(index, token.keys[0], same)
         if not found and token.script is Script.CYRILLIC:
-            found = _sounds_like(index, surface_key(token))
+            found = _sounds_like(index, surface_key(token)) or _loanword(index, token)
         if found:
             return found
     elif token.script is Script.LATIN:
@@ -335,6 +337,15 @@ def _fuzzy(index: LexicalIndex, surface: str, lang_bit: int = 0) -> dict[int, fl
             best.add(known)
     credit = _FUZZY_CREDIT.get(best_distance, 0.0)
     return {term: credit for known in sorted(best) for term in index.surfaces[known]}
+
+
+def _loanword(index: LexicalIndex, token: Token) -> dict[int, float]:
+    """An English word written in Cyrillic letters and declined as Russian ("на ивенте",
+    "воркшопы"): its stem in Latin letters, one edit from a word of the English texts."""
+    latin = cyrillic_to_latin(token.keys[0]) if token.keys else ""
+    if len(latin) < _MIN_LOANWORD:
+        return {}
+    return _fuzzy(index, latin, LANG_BITS["en"])
 
 
 def _prefix(index: LexicalIndex, token: Token) -> dict[int, float]:

@@ -43,6 +43,8 @@ QUESTIONS = [
         ("сколько городов связаны партнёрскими отношениями", "партнерскими", {"партнер"}),
         ("какие группы участвуют в партнёрстве", "партнерстве", {"партнерск"}),
         ("сколько городских партнёров", "городских", {"город"}),
+        # an English loanword in Cyrillic letters, declined as Russian
+        ("интамт был на том ивенте?", "ивенте", {"event"}),
         # "aller-" only intensifies a German superlative
         ("welche stadt war als allererstes verpartnert", "allererstes", {"erst"}),
         # a German compound also stands for its parts
