@@ -179,7 +179,8 @@ more most something anything everything somebody anybody kind sort bit lot lots
 apart whole overall especially particularly approximately roughly basically generally usually
 sometimes often always together article text author mentioned mention besides except
 list enumerate show give ey thingy urgent urgently asap now currently nowadays presently
-understand understood according
+understand understood according moment real
+area areas field fields sphere spheres aspect aspects respect respects
 """
 _STOP_DE = """
 der die das den dem des ein eine einer eines einem einen und oder aber wenn dann so von vom
@@ -197,7 +198,8 @@ denn dann wieder mehr viel viele ganz echt voll besonders manchmal insgesamt wir
 ungefähr ziemlich vielleicht eher immer oft meist meistens zusammen außer ausser art artikel
 text autor laut erwähnt genannt zeig zeige zeigen gib nenne nenn nennen aufzählen zähl liste
 auflisten ey ding dinger dings zeug kram dringend ner nem nen rahmen jetzt derzeit zurzeit
-momentan inzwischen heutzutage mittlerweile verstehe verstanden kapiert zufolge gemäß
+momentan inzwischen heutzutage mittlerweile verstehe verstanden kapiert zufolge gemäß moment
+bereich bereiche bereichen gebiet gebiete gebieten hinsicht hinsichten
 """
 _STOP_RU = """
 и в во не что он на я с со как а то все всё она так его но да ты к у же вы за бы по только
@@ -216,7 +218,8 @@ _STOP_RU = """
 текст упоминается говорится сказано покажи покажите дай дайте перечисли перечислите назови
 назовите перечислить штука штуки штуку штуке хрень хрени фигня фигню фигни
 срочно срочняк тока токо рамках чет чёт чето чёто понял поняла поняли понимаю слушайте
-непонятно согласно словам
+непонятно согласно словам момент данный данным
+сфера сферы сфере сферах сферам сферу область области областях областям аспект аспекты аспектах
 """
 
 #: Words addressing the reader ("hey guys", "Leute, wann…"): filler where they open the
