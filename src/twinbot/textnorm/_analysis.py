@@ -171,6 +171,12 @@ def _analyze_question_words(
             key = stem(text, "ru") if word.script is Script.CYRILLIC else fold_latin(text)
             tokens.append(Token(surface=text, keys=(key,), kind=Kind.SOCIAL, script=word.script))
             continue
+        if text in _ELSE and index and read[index - 1].text in _ELSE[text]:
+            # "какие *ещё* города": which *other* ones — a shift, not filler.
+            tokens.append(
+                Token(surface=text, keys=(), kind=Kind.CONTENT, script=word.script, shift=True)
+            )
+            continue
         if text in stops or original.text in stops or len(text) == 1:
             tokens.append(Token(surface=text, keys=(), kind=Kind.STOP, script=word.script))
             continue
@@ -222,6 +228,12 @@ def _analyze_question_words(
         )
     return tokens
 
+
+#: Filler words that ask for *other* things right after a "which" ("какие ещё" = which
+#: other): the word → the "which" words it must follow.
+_ELSE: dict[str, frozenset[str]] = {
+    "еще": frozenset("какие какой какая какое каких каким какими какую".split()),
+}
 
 _GERMAN_LETTERS = frozenset("äöüß")
 #: A word this frequent (Zipf) is a real word of the language, not a typo of another.
@@ -390,7 +402,7 @@ def _do_support_verb(tokens: list[Token]) -> list[Token]:
 def _function_word_typo(token: Token, lang: Lang, known: Mapping[Lang, Set[str]]) -> Token:
     """A misspelt function or question word ("Kokie" for какие, "wan" for wann) is that
     word, not an unknown noun that would sink the question."""
-    if token.kind is not Kind.CONTENT or not 3 <= len(token.surface) <= 12:
+    if token.kind is not Kind.CONTENT or token.shift or not 3 <= len(token.surface) <= 12:
         return token
     # A real word of the question's own language stays itself ("wan" is English, not
     # German: in a German question it is "wann").

@@ -119,9 +119,14 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
             asked_for = len(resolved)
         if token.kind is Kind.STOP:
             continue
-        terms = {index.terms[k]: 1.0 for k in token.keys if k in index.terms}
+        # A shift word ("other", "weitere") moves the question away from what the texts
+        # describe, whatever text happens to share its stem ("Frag ruhig *weiter*").
+        terms = {} if token.shift else {index.terms[k]: 1.0 for k in token.keys if k in index.terms}
         cyrillic_nonword = (
-            token.script is Script.CYRILLIC and token.kind is Kind.CONTENT and not token.real_word
+            token.script is Script.CYRILLIC
+            and token.kind is Kind.CONTENT
+            and not token.real_word
+            and not token.shift
         )
         if cyrillic_nonword:
             # A name in Cyrillic letters ("интамт") may be known in Latin ones.
@@ -134,7 +139,7 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
             weight = max(weight, _QUESTION_WEIGHT_FLOOR)
             resolved.append(QueryWord(token.surface, weight, terms, token.kind))
             continue
-        if not terms and token.kind is Kind.CONTENT:
+        if not terms and token.kind is Kind.CONTENT and not token.shift:
             parts = _compound_parts(index, token)
             if parts:
                 resolved.extend(parts)

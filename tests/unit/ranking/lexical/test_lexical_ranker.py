@@ -170,3 +170,17 @@ def test_the_noun_a_which_question_asks_for_weighs_double(lexical_ranker: Lexica
     # "what" before a verb asks no noun
     youth = weight_of("youth and language workshop", "youth")
     assert weight_of("what did the youth and language workshop conclude", "youth") == youth
+
+
+def test_a_shift_word_is_unknown_whatever_shares_its_stem(lexical_ranker: LexicalRanker) -> None:
+    # "weiteren" shares its stem with the thanks answer's "Frag ruhig weiter"; "ещё" asks
+    # for other ones right after "какие", and is filler elsewhere
+    for question, word in (
+        ("Welche weiteren Partnerstädte hat Düsseldorf außer Moskau?", "weiteren"),
+        ("Какие ещё города-побратимы есть у Дюссельдорфа?", "еще"),
+    ):
+        ranking = lexical_ranker.rank(question)
+        assert dict(ranking.reading)[word] == "?", ranking.reading
+        weights = {w.surface: w.weight for w in ranking.words}
+        assert weights[word] == max(weights.values()), weights
+    assert "еще" not in dict(lexical_ranker.rank("а ещё когда была конференция").reading)
