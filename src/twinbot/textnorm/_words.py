@@ -146,7 +146,8 @@ FOCUS_WORDS = frozenset(
     bezahlen teilnahmegebühr записаться записаться заявка заявку подать зарегистрироваться
     регистрация купить билет билеты стоит стоило стоимость цена платить оплата
     conclude concluded conclusion conclusions outcome outcomes result results achieve
-    achieved ergebnis ergebnisse herausgekommen resultat итог итоги результат результаты
+    achieved ergebnis ergebnisse herausgekommen rausgekommen heraus raus resultat итог итоги
+    результат результаты
     вывод выводы достигли
     """.split()
 )
