@@ -68,6 +68,27 @@ def test_words_outside_the_asking_sentence_are_marked(pets: LexicalRanker) -> No
     assert evidence.unknown > 0 and evidence.unknown_in_question == 0
 
 
+@pytest.mark.parametrize(
+    ("message", "context", "asked"),
+    [
+        # a sentence leading up to the question about the asker: in the first person, or
+        # mostly words the knowledge base doesn't know
+        ("We study zoology. What do cats eat?", {"study", "zoology"}, {"cats", "eat"}),
+        ("Grandma adopted kittens. What do cats eat?", {"grandma", "adopted", "kittens"}, {"cats"}),
+        # one about the knowledge base's own things is part of the question
+        ("Parrots and dog food. What do cats eat?", set(), {"parrots", "dog", "food", "cats"}),
+        # a remark after the question is not what it asks
+        ("What do cats eat? Parrots talk.", {"parrots", "talk"}, {"cats", "eat"}),
+    ],
+)
+def test_only_sentences_about_the_asker_are_context(
+    pets: LexicalRanker, message: str, context: set[str], asked: set[str]
+) -> None:
+    words = pets.rank(message).words
+    assert {w.surface for w in words if not w.in_question} == context
+    assert asked <= {w.surface for w in words if w.in_question}
+
+
 def test_a_question_word_is_judged_by_its_own_sentence() -> None:
     # "When" is credited where the phrasing carrying it speaks of the question's subject;
     # the sentences around the question are not its subject.

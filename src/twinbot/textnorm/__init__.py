@@ -52,6 +52,7 @@ from twinbot.textnorm._translit import cyrillic_to_latin, latin_to_cyrillic
 from twinbot.textnorm._words import (
     CONTACT_REQUESTS,
     CONTACT_VERB_CONTEXT,
+    FIRST_PERSON,
     FOCUS_WORDS,
     IMPLIED_CONCEPTS,
     QUESTION_CONCEPTS,
@@ -68,6 +69,7 @@ __all__ = [
     "CONTACT_REQUESTS",
     "CONTACT_VERB_CONTEXT",
     "DECISIVE_MARGIN",
+    "FIRST_PERSON",
     "FOCUS_WORDS",
     "IMPLIED_CONCEPTS",
     "LATIN_LANGS",

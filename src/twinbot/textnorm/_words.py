@@ -223,6 +223,17 @@ _STOP_RU = """
 сфера сферы сфере сферах сферам сферу область области областях областям аспект аспекты аспектах
 """
 
+#: Words of the asker about themselves: a sentence around the question that has one tells
+#: who asks ("I teach history.", "Мы с коллегами готовим обмен."), not what.
+FIRST_PERSON = frozenset(
+    """
+    i i'm im i've ive me my mine we we're us our ours ich mich mir mein meine meinen meinem
+    meiner meines wir uns unser unsere unseren unserem unserer я меня мне мной мой моя моё мое
+    мои моего моей моему моим моих мы нас нам нами наш наша наше наши нашего нашей нашему
+    нашим наших
+    """.split()
+)
+
 #: Words addressing the reader ("hey guys", "Leute, wann…"): filler where they open the
 #: message or follow a greeting, the people asked about elsewhere ("junge Leute", "wie
 #: viele Leute waren da?").

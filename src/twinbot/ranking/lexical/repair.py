@@ -29,6 +29,7 @@ from twinbot.ranking.lexical.index import (
     surface_key,
 )
 from twinbot.textnorm import (
+    FIRST_PERSON,
     Kind,
     Odds,
     Pos,
@@ -428,14 +429,19 @@ CONTEXT_WEIGHT = 0.25
 
 
 def mark_context(text: str, words: list[QueryWord]) -> list[QueryWord]:
-    """Mark the words outside the question's own sentences, when the message asks in one
-    sentence and tells about itself in others ("I teach social studies. Who led…?"): they
-    weigh less (`CONTEXT_WEIGHT`), as what the message asks is in the question."""
+    """Mark the words of the sentences around the question that tell about the asker, not
+    about what they ask ("I teach social studies. Who led…?", "Сын едет по обмену.
+    Сколько…?", "…? Meine Oma kommt aus Калуга."): they weigh less (`CONTEXT_WEIGHT`), as
+    what the message asks is in the question. What follows the question is such a remark;
+    a sentence leading up to it is when it speaks in the first person or is mostly words the
+    knowledge base doesn't know. One leading up to it about the knowledge base's own things
+    ("In einem der Workshops ging es um Wirtschaft. Wie lautete das Thema?") is part of
+    the question."""
     folded = clean(text).casefold()
     sentences = _sentences(folded)
     if not any(asks for *_, asks in sentences) or all(asks for *_, asks in sentences):
         return words
-    marked: list[QueryWord] = []
+    sentence_of: list[int] = []
     position = 0
     for word in words:
         at = folded.find(word.surface, position)
@@ -443,11 +449,46 @@ def mark_context(text: str, words: list[QueryWord]) -> list[QueryWord]:
             at = position
         else:
             position = at
-        asks = next((a for start, end, a in sentences if start <= at < end), True)
-        marked.append(
-            word if asks else replace(word, in_question=False, weight=word.weight * CONTEXT_WEIGHT)
+        sentence_of.append(
+            next((n for n, (start, end, _) in enumerate(sentences) if start <= at < end), 0)
         )
-    return marked
+    first_question = next(n for n, (*_, asks) in enumerate(sentences) if asks)
+    context = {
+        n
+        for n, (*_, asks) in enumerate(sentences)
+        if not asks
+        and (
+            n > first_question
+            or _about_the_asker(
+                sentences[n], folded, [w for w, s in zip(words, sentence_of, strict=True) if s == n]
+            )
+        )
+    }
+    if not context:
+        return words
+    return [
+        replace(word, in_question=False, weight=word.weight * CONTEXT_WEIGHT)
+        if sentence in context
+        else word
+        for word, sentence in zip(words, sentence_of, strict=True)
+    ]
+
+
+def _about_the_asker(
+    sentence: tuple[int, int, bool], text: str, words: Sequence[QueryWord]
+) -> bool:
+    start, end, _ = sentence
+    if not FIRST_PERSON.isdisjoint(_WORD.findall(text[start:end])):
+        return True
+    total = sum(word.weight for word in words)
+    unknown = sum(word.weight for word in words if not word.terms)
+    return total > 0 and unknown >= _UNKNOWN_CONTEXT * total
+
+
+#: A sentence around the question this much of whose weight is unknown words is about the
+#: asker's own affairs.
+_UNKNOWN_CONTEXT = 0.5
+_WORD = re.compile(r"[\w']+")
 
 
 def _sentences(text: str) -> list[tuple[int, int, bool]]:

@@ -58,6 +58,8 @@ QUESTIONS = [
         # Russian in Latin letters is read in Cyrillic, question words as concepts
         ("kogda byla konferentsiya v karlsrue", "когда", {"?when"}),
         ("kogda byla konferentsiya v karlsrue", "конференция", {"конференц"}),
+        # chat spellings of question words
+        ("скок всего воркшопов было", "сколько", {"?howmany"}),
     ],
 )
 def test_repair_reads_each_kind_of_word(
