@@ -106,7 +106,13 @@ def test_no_regression_on_the_larger_sets() -> None:
 
 
 def test_no_regression_on_the_article_only_sets() -> None:
-    for name in ("blind/de.yaml", "blind/ru.yaml", "blind/en.yaml", "blind/mix.yaml"):
+    for name in (
+        "blind/de.yaml",
+        "blind/ru.yaml",
+        "blind/en.yaml",
+        "blind/mix.yaml",
+        "blind/mix2.yaml",
+    ):
         for responder in (e5_responder(), lexical_responder()):
             found, failures = rates(EVAL / name, responder)
             assert overall(found) >= BLIND_FLOOR, (name, found, failures)
