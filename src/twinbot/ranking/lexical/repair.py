@@ -115,7 +115,7 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
     shifted: dict[int, float] = {}
     asked_token = _asked_for(query.tokens)
     asked_for: int | None = None  # its position among the resolved words
-    for token in query.tokens:
+    for at, token in enumerate(query.tokens):
         if token is asked_token:
             asked_for = len(resolved)
         if token.kind is Kind.STOP:
@@ -157,6 +157,11 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
             weight = _SHIFT_WEIGHT
             if token.shift:
                 shifted[len(resolved)] = _unknown_weight(token.pos)
+                following = query.tokens[at + 1] if at + 1 < len(query.tokens) else None
+                if following is not None and following.kind is Kind.STOP:
+                    # "in which *other areas*": other of a noun that only frames the
+                    # question, no other thing than the one asked about
+                    weight = shifted.pop(len(resolved))
         elif token.focus or token.kind is not Kind.CONTENT:
             weight = _UNKNOWN_WEIGHT[Pos.NOUN]
         else:

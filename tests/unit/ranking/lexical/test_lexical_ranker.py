@@ -186,3 +186,14 @@ def test_a_shift_word_is_unknown_whatever_shares_its_stem(lexical_ranker: Lexica
         weights = {w.surface: w.weight for w in ranking.words}
         assert weights[word] == max(weights.values()), weights
     assert "еще" not in dict(lexical_ranker.rank("а ещё когда была конференция").reading)
+
+
+def test_other_of_a_framing_noun_is_no_shift(lexical_ranker: LexicalRanker) -> None:
+    # "other areas" asks about more of what is asked ("apart from the economy"); "other
+    # cities" about cities the knowledge base doesn't describe
+    def weight_of_other(question: str) -> float:
+        return {w.surface: w.weight for w in lexical_ranker.rank(question).words}["other"]
+
+    framing = weight_of_other("Apart from the economy, in which other areas do partnerships help?")
+    shifted = weight_of_other("Which other cities are partners of Moscow?")
+    assert framing < 1.0 < shifted
