@@ -200,7 +200,8 @@ ungefähr ziemlich vielleicht eher immer oft meist meistens zusammen außer auss
 text autor laut erwähnt genannt zeig zeige zeigen gib nenne nenn nennen aufzählen zähl liste
 auflisten ey ding dinger dings zeug kram dringend ner nem nen rahmen jetzt derzeit zurzeit
 momentan inzwischen heutzutage mittlerweile verstehe verstanden kapiert zufolge gemäß moment
-bereich bereiche bereichen gebiet gebiete gebieten hinsicht hinsichten
+bereich bereiche bereichen gebiet gebiete gebieten hinsicht hinsichten solch solche solcher
+solchen solches solchem derartig derartige derartiger derartigen derartiges
 """
 _STOP_RU = """
 и в во не что он на я с со как а то все всё она так его но да ты к у же вы за бы по только
@@ -221,6 +222,7 @@ _STOP_RU = """
 срочно срочняк тока токо рамках чет чёт чето чёто понял поняла поняли понимаю слушайте
 непонятно согласно словам момент данный данным
 сфера сферы сфере сферах сферам сферу область области областях областям аспект аспекты аспектах
+подобный подобная подобное подобные подобных подобным подобными подобную подобного подобной
 """
 
 #: Words of the asker about themselves: a sentence around the question that has one tells
