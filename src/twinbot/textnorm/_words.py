@@ -201,7 +201,8 @@ text autor laut erwähnt genannt zeig zeige zeigen gib nenne nenn nennen aufzäh
 auflisten ey ding dinger dings zeug kram dringend ner nem nen rahmen jetzt derzeit zurzeit
 momentan inzwischen heutzutage mittlerweile verstehe verstanden kapiert zufolge gemäß moment
 bereich bereiche bereichen gebiet gebiete gebieten hinsicht hinsichten solch solche solcher
-solchen solches solchem derartig derartige derartiger derartigen derartiges
+solchen solches solchem derartig derartige derartiger derartigen derartiges wievielte
+wievielter wievielten wievieltes wievieltem
 """
 _STOP_RU = """
 и в во не что он на я с со как а то все всё она так его но да ты к у же вы за бы по только

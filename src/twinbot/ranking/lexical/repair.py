@@ -98,7 +98,8 @@ _SHIFT_WEIGHT = 2.5
 #: "какой девиз"): that noun is what the answer is.
 WH_DETERMINERS = frozenset(
     """
-    what which whose welche welcher welches welchen welchem wessen какой какая какое какие
+    what which whose welche welcher welches welchen welchem wessen wievielte wievielter
+    wievielten wievieltes wievieltem какой какая какое какие
     каких каким какими каком какую чей чья чьё чье чьи
     """.split()
 )

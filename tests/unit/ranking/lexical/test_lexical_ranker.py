@@ -172,6 +172,10 @@ def test_the_noun_a_which_question_asks_for_weighs_double(lexical_ranker: Lexica
     assert weight_of("какой девиз был у конференции", "девиз") == 2 * weight_of(
         "девиз конференции", "девиз"
     )
+    # "der wievielte": which one in number
+    assert weight_of("der wievielte Stadtgeburtstag", "stadtgeburtstag") == 2 * weight_of(
+        "der Stadtgeburtstag", "stadtgeburtstag"
+    )
     # "what" before a verb asks no noun
     youth = weight_of("youth and language workshop", "youth")
     assert weight_of("what did the youth and language workshop conclude", "youth") == youth
