@@ -4,9 +4,11 @@ edits) corrected against the vocabulary's surfaces unless the word is itself a r
 ("mayor" is no typo of "major"), Russian spelt by ear met by its sound, a Cyrillic name
 read in Latin letters and a Latin one in Cyrillic ("Moskva"), an inflected form met by a
 long common prefix; a clipped Russian slang word ("конфа") also stands for the words it
-begins. Every word gets its weight: IDF for known words; for unknown ones, by part of
-speech (an unknown noun is usually what the question is about, an unknown verb mostly
-frames it).
+begins, a Russian word for the known ones derived from its base ("партнёрские" for
+"партнёры"), and an English loanword in Cyrillic letters ("ивенте") for the English word.
+A shift word ("other", "weitere") is never a known term. Every word gets its weight: IDF
+for known words; for unknown ones, by part of speech (an unknown noun is usually what the
+question is about, an unknown verb mostly frames it).
 """
 
 from __future__ import annotations
@@ -418,16 +420,16 @@ def _derived_relatives(index: LexicalIndex, token: Token) -> list[int]:
     """The known stems a Russian word shares its base with through a deriving suffix:
     "партнёрскими отношениями" asks about партнёры and партнёрство, "городских" about
     города. Only stems the knowledge base has, never the word's own."""
-    found: list[int] = []
-    for key in token.keys[:1]:
-        bases = {key}
-        for suffix in _DERIVING_SUFFIXES:
-            if key.endswith(suffix) and len(key) - len(suffix) >= _MIN_DERIVED_BASE:
-                bases.add(key[: -len(suffix)])
-        relatives = {base + suffix for base in bases for suffix in _DERIVING_SUFFIXES} | bases
-        relatives.discard(key)
-        found.extend(index.terms[r] for r in sorted(relatives) if r in index.terms)
-    return found
+    if not token.keys:
+        return []
+    key = token.keys[0]
+    bases = {key}
+    for suffix in _DERIVING_SUFFIXES:
+        if key.endswith(suffix) and len(key) - len(suffix) >= _MIN_DERIVED_BASE:
+            bases.add(key[: -len(suffix)])
+    relatives = {base + suffix for base in bases for suffix in _DERIVING_SUFFIXES} | bases
+    relatives.discard(key)
+    return [index.terms[r] for r in sorted(relatives) if r in index.terms]
 
 
 #: What a word outside the question's own sentences weighs, relative to its weight there.
