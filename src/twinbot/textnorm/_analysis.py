@@ -422,8 +422,9 @@ def _function_word_typo(token: Token, lang: Lang, known: Mapping[Lang, Set[str]]
 
 
 def _nearest_function_word(word: str, lang: Lang) -> str | None:
-    """*word* if it is a function or question word of *lang*, else the first of them in
-    sorted order one edit away (optimal string alignment distance 1), else None."""
+    """*word* if it is a function or question word of *lang*, else the commonest in *lang*
+    of those one edit away (optimal string alignment distance 1; ties: the first in sorted
+    order), else None: "whn" in English is "when", not German "wen"."""
     words, by_form = _function_words(lang)
     if word in words:
         return word
@@ -434,7 +435,7 @@ def _nearest_function_word(word: str, lang: Lang) -> str | None:
         for known in by_form.get(form, ())
         if _one_edit_apart(word, known)
     }
-    return min(near, default=None)
+    return min(near, key=lambda known: (-zipf(known, lang), known), default=None)
 
 
 def _deletion_forms(word: str) -> set[str]:

@@ -148,7 +148,8 @@ FOCUS_WORDS = frozenset(
     conclude concluded conclusion conclusions outcome outcomes result results achieve
     achieved ergebnis ergebnisse herausgekommen rausgekommen heraus raus resultat итог итоги
     результат результаты
-    вывод выводы достигли
+    вывод выводы достигли decide decided decision decisions beschlossen beschluss beschlüsse
+    entschieden entscheidung entscheidungen решили решение решения постановили
     """.split()
 )
 

@@ -63,6 +63,9 @@ class QueryWord:
     #: False for a word in a sentence around the question ("I teach social studies.") when
     #: the message has a question mark elsewhere.
     in_question: bool = True
+    #: A word asking for something to do or an outcome ("apply", "results", "decide"):
+    #: what the question is about, known or not (`FOCUS_WORDS`).
+    focus: bool = False
 
 
 # Credits: how much a repaired match is worth compared with an exact one.
@@ -188,7 +191,7 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
         if token.script is Script.CYRILLIC and token.kind is Kind.CONTENT:
             for term in _derived_relatives(index, token):
                 terms.setdefault(term, _RELATIVE_CREDIT)
-        resolved.append(QueryWord(token.surface, weight, terms, token.kind))
+        resolved.append(QueryWord(token.surface, weight, terms, token.kind, focus=token.focus))
     if asked_for is not None and resolved[asked_for].terms:
         # "*What slogan* did the partner cities conference take place under?": the thing
         # asked for outweighs the words around it.

@@ -67,6 +67,8 @@ _ELSEWHERE_CREDIT = 0.8
 #: A question word is fully credited when the phrasing carrying it also covers this share
 #: of the question's content.
 _CONCEPT_CONTEXT = 0.7
+#: A focus word is explained by an entry that gives it this much credit.
+_FOCUS_EXPLAINED = 0.5
 #: Entries examined closely per question, after the bulk step.
 _SHORTLIST = 10
 #: Phrasings per entry whose fit is computed: those explaining most of the question.
@@ -110,13 +112,26 @@ def _scored(
         if word.terms or word.kind is Kind.QUESTION
     ]
     known_total = sum(word.weight for word, _ in known)
-    unknown = [word for word in words if not word.terms and word.kind is not Kind.QUESTION]
+    # A known word the question is about ("what did the workshop *decide*") that this entry
+    # doesn't explain counts against it as an unknown one would: another entry's word.
+    unexplained = [
+        word
+        for word, gain in zip(words, ev.gains, strict=True)
+        if word.focus and word.terms and gain < _FOCUS_EXPLAINED
+    ]
+    unknown = [
+        word for word in words if not word.terms and word.kind is not Kind.QUESTION
+    ] + unexplained
     evidence = LexicalEvidence(
         coverage=round(ev.coverage, 6),
         fit=round(ev.fit, 6),
         phrasing=ev.phrasing,
         concept_missed=round(ev.concept_missed / total, 6),
-        unknown=round(sum(t.weight for t in words if not t.terms) / total, 6),
+        unknown=round(
+            (sum(t.weight for t in words if not t.terms) + sum(t.weight for t in unexplained))
+            / total,
+            6,
+        ),
         known_coverage=round(
             sum(word.weight * gain for word, gain in known) / known_total if known_total else 0.0,
             6,

@@ -58,8 +58,9 @@ QUESTIONS = [
         # Russian in Latin letters is read in Cyrillic, question words as concepts
         ("kogda byla konferentsiya v karlsrue", "когда", {"?when"}),
         ("kogda byla konferentsiya v karlsrue", "конференция", {"конференц"}),
-        # chat spellings of question words
+        # chat spellings of question words; a typo of one is the question's language's
         ("скок всего воркшопов было", "сколько", {"?howmany"}),
+        ("whn was teh karlsruhe confrence", "when", {"?when"}),
     ],
 )
 def test_repair_reads_each_kind_of_word(
@@ -204,3 +205,15 @@ def test_other_of_a_framing_noun_is_no_shift(lexical_ranker: LexicalRanker) -> N
     framing = weight_of_other("Apart from the economy, in which other areas do partnerships help?")
     shifted = weight_of_other("Which other cities are partners of Moscow?")
     assert framing < 1.0 < shifted
+
+
+def test_a_known_focus_word_counts_against_an_entry_that_does_not_explain_it(
+    lexical_ranker: LexicalRanker,
+) -> None:
+    # "решения" is the local-governance workshop's word ("принятие решений"); asked of the
+    # youth workshop it is what that entry cannot answer
+    ranking = lexical_ranker.rank("какие решения приняли на воркшопе про молодёжь и язык")
+    assert dict(ranking.reading)["решения"] != "?"
+    youth = lexical_ranker.evidence(ranking, "workshop-youth-language").evidence
+    governance = lexical_ranker.evidence(ranking, "workshop-local-governance").evidence
+    assert youth.unknown_in_question > governance.unknown_in_question
