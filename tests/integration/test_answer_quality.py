@@ -112,6 +112,7 @@ def test_no_regression_on_the_article_only_sets() -> None:
         "blind/en.yaml",
         "blind/mix.yaml",
         "blind/mix2.yaml",
+        "blind/mix3.yaml",
     ):
         for responder in (e5_responder(), lexical_responder()):
             found, failures = rates(EVAL / name, responder)
