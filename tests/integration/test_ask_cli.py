@@ -55,7 +55,9 @@ def test_json_suggestions(capsys: pytest.CaptureFixture[str]) -> None:
         pytest.skip("the suggestion levels used here are the e5 variant's")
     # A vague question two entries half answer: the confidence lands between the levels (of
     # the shipped calibration: a refit may move it, then pick another such question).
-    _, out, _ = ask(capsys, "--json", "what are the partnerships good for besides money")
+    _, out, _ = ask(
+        capsys, "--json", "which groups of the population get attention in partnership projects?"
+    )
     record = json.loads(out)
     assert record["outcome"] == "suggestions"
     assert record["matched"] is False
