@@ -217,3 +217,10 @@ def test_a_known_focus_word_counts_against_an_entry_that_does_not_explain_it(
     youth = lexical_ranker.evidence(ranking, "workshop-youth-language").evidence
     governance = lexical_ranker.evidence(ranking, "workshop-local-governance").evidence
     assert youth.unknown_in_question > governance.unknown_in_question
+
+
+def test_intensifiers_of_a_superlative_are_filler(lexical_ranker: LexicalRanker) -> None:
+    # "самый первый" is "первый", as "allererste" is "erste"
+    reading = dict(lexical_ranker.rank("о чём был самый первый воркшоп").reading)
+    assert "самыи" not in reading and "самый" not in reading, reading
+    assert "перв" in reading["первый"].split(","), reading
