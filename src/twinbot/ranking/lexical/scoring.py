@@ -4,9 +4,7 @@ much of the question's weight it explains, anchored on its best phrasing — wor
 phrasing has count fully, words found only in the entry's other phrasings, keywords or
 answer count partly, and a question word ("who", "wann") counts only where the phrasing
 carrying it also speaks of the question's subject. Words explained nowhere count fully
-against it; so, as unknown words, do the question's focus words ("decide", "results") the
-entry doesn't explain, and words it has only inside a name whose head the question lacks.
-Raw evidence only: `twinbot.fusion` and `twinbot.calibration` decide.
+against it. Raw evidence only: `twinbot.fusion` and `twinbot.calibration` decide.
 """
 
 from __future__ import annotations
