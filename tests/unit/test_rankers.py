@@ -89,32 +89,6 @@ def test_only_sentences_about_the_asker_are_context(
     assert asked <= {w.surface for w in words if w.in_question}
 
 
-def test_a_word_an_entry_has_only_inside_a_name_needs_the_names_head() -> None:
-    # "dog" is in the cats entry only as keyword "dog food" (head: "food"); "Purring
-    # Club" only inside "the Happy Purring Club" (head: "club")
-    entries = (
-        Entry(
-            "cats",
-            "pets",
-            {"en": ("What do cats eat?", "What is the Happy Purring Club?", "club fees")},
-            {"en": "Fish."},
-            keywords={"en": ("dog food",)},
-        ),
-        Entry("dogs", "pets", {"en": ("How fast do dogs run?",)}, {"en": "Fast."}),
-    )
-    ranker = LexicalRanker(
-        KnowledgeBase((Topic("pets", {"en": "Pets"}, ("cats", "dogs")),), entries)
-    )
-
-    def against_cats(question: str) -> float:
-        return ranker.evidence(ranker.rank(question), "cats").evidence.unknown_in_question
-
-    assert against_cats("do cats like dog") > 0  # "dog" without "food"
-    assert against_cats("do cats like dog food") == 0
-    assert against_cats("is the club happy") == 0  # "happy" with its head
-    assert against_cats("are cats happy") > 0
-
-
 def test_a_question_word_is_judged_by_its_own_sentence() -> None:
     # "When" is credited where the phrasing carrying it speaks of the question's subject;
     # the sentences around the question are not its subject.

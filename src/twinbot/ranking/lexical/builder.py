@@ -140,10 +140,6 @@ class _Builder:
         owner_of: tuple[dict[str, int], dict[str, int]] = ({}, {})
         shared_keys: tuple[set[str], set[str]] = (set(), set())
         index_runs = self._index_runs
-        # Per entry: the terms its phrasings and keywords use outside any name, and those
-        # used inside one with the names' heads (`_name_modifiers`).
-        free: list[set[int]] = [set() for _ in knowledge]
-        heads: list[dict[int, set[int]]] = [{} for _ in knowledge]
         # (Rows are taken off the list as they are read, so the memory of their runs goes
         # to what is built from them instead of leaving the heap fragmented.)
         phrasing_rows.reverse()
@@ -155,17 +151,6 @@ class _Builder:
             groups = index_runs(runs, lang)
             if groups:
                 indexed.append((index, lang, text, groups))
-                modifiers = self._name_modifiers(runs, lang, is_question, groups)
-                for at, group in enumerate(groups):
-                    alternatives = self._groups[group]
-                    head = modifiers.get(at)
-                    if head is None:
-                        free[index].update(term for term, _ in alternatives)
-                    else:
-                        for term, _ in alternatives:
-                            heads[index].setdefault(term, set()).update(
-                                t for t, _ in self._groups[head]
-                            )
         answers: list[dict[int, float]] = [{} for _ in knowledge]
         group_terms = self._group_terms
         answer_rows.reverse()
@@ -184,12 +169,7 @@ class _Builder:
         # (build-time only; freed before the entries are made, which is the peak)
         del self._group_ids, self._runs, self._asking, self._run_details, self._partial_groups
         del self._group_terms, self._analysis, group_terms
-        bound = [
-            {term: frozenset(of) for term, of in used.items() if term not in unbound}
-            for used, unbound in zip(heads, free, strict=True)
-        ]
-        del heads, free
-        entries = _build_entries(indexed, answers, self._groups, len(self._terms), bound)
+        entries = _build_entries(indexed, answers, self._groups, len(self._terms))
         del indexed
         for concept, concept_words in QUESTION_CONCEPTS.items():
             if concept in self._terms:
@@ -256,40 +236,6 @@ class _Builder:
             typos=DeleteIndex(list(self._surfaces), MAX_TYPO_LENGTH + 1),
             sounds=_sounds(self._surfaces),
         )
-
-    def _name_modifiers(
-        self, runs: list[str], lang: Lang, is_question: bool, groups: list[int]
-    ) -> dict[int, int]:
-        """The positions (in *groups*) of the text's words that modify a name's head, each
-        → the head's group. A name is a keyword of several words in English or German (the
-        head is its last word: "twin cities *conference*") or, in an English question, a
-        run of capitalised words after its first ("What is the German-Russian Partner
-        Cities *Conference*?"). (Russian keywords are left out: their head is not at a
-        fixed place.)"""
-        if len(groups) < 2 or lang == "ru":
-            return {}
-        if not is_question:
-            return dict.fromkeys(range(len(groups) - 1), groups[-1])
-        if lang != "en":
-            return {}
-        memo = self._runs[lang]
-        # each run's groups, in order: positions in *groups* follow the runs' groups
-        # (a question's concept pairs may merge runs: then no names are read)
-        per_run = [memo.get(run, ()) for run in runs]
-        if sum(map(len, per_run)) != len(groups):
-            return {}
-        modifiers: dict[int, int] = {}
-        position = 0
-        name: list[int] = []  # positions of the current name's groups
-        for at, (run, run_groups) in enumerate(zip(runs, per_run, strict=True)):
-            if at > 0 and run[:1].isupper() and len(run_groups) == 1:
-                name.append(position)
-            else:
-                modifiers.update(_modifiers_of(name, groups))
-                name = []
-            position += len(run_groups)
-        modifiers.update(_modifiers_of(name, groups))
-        return modifiers
 
     def _term(self, key: str) -> int:
         term = self._terms.get(key)
@@ -431,19 +377,11 @@ class _Builder:
         return [math.log(1.0 + (n - d + 0.5) / (d + 0.5)) / unseen for d in df]
 
 
-def _modifiers_of(name: list[int], groups: list[int]) -> dict[int, int]:
-    """A name's words (positions) but its last → the last one's group; none for one word."""
-    if len(name) < 2:
-        return {}
-    return dict.fromkeys(name[:-1], groups[name[-1]])
-
-
 def _build_entries(
     phrasings: list[tuple[int, Lang, str, list[int]]],
     answers: list[dict[int, float]],
     groups: list[Group],
     term_count: int,
-    bound: list[dict[int, frozenset[int]]],
 ) -> list[EntryIndex]:
     """Every entry's index from its phrasings' group ids (*phrasings* in entry order), in a
     few array passes over all entries at once.
@@ -570,7 +508,6 @@ def _build_entries(
                 partial[index],
                 dict(zip(terms_list[low:high], union_list[low:high], strict=True)),
                 answer,
-                bound[index],
             )
         )
     return built

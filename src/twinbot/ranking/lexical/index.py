@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -48,10 +48,6 @@ class EntryIndex:
     union: dict[int, float]
     #: term → credit, for the words of the answer
     answer: dict[int, float]
-    #: term → the heads it modifies, for the terms the entry's phrasings and keywords use
-    #: only inside a name ("German-Russian *Partner Cities* Conference", keyword "twin cities
-    #: conference"): such a term explains a question only together with one of its heads.
-    bound: dict[int, frozenset[int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

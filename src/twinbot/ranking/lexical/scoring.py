@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twinbot.ranking import Scored
-from twinbot.ranking.lexical.index import EntryIndex, LexicalIndex
+from twinbot.ranking.lexical.index import LexicalIndex
 from twinbot.ranking.lexical.repair import QueryWord
 from twinbot.textnorm import Kind
 
@@ -113,20 +113,11 @@ def _scored(
     ]
     known_total = sum(word.weight for word, _ in known)
     # A known word the question is about ("what did the workshop *decide*") that this entry
-    # doesn't explain counts against it as an unknown one would: another entry's word. So
-    # does one the entry has only inside a name whose head the question lacks ("Which
-    # *Russian* city is Karlsruhe *twinned* with?" against the German-Russian Partner Cities
-    # Conference, keyword "twin cities conference").
-    entry = index.entries[ev.entry]
-    offered = {term for word in words for term in word.terms} if entry.bound else set()
+    # doesn't explain counts against it as an unknown one would: another entry's word.
     unexplained = [
         word
         for word, gain in zip(words, ev.gains, strict=True)
-        if word.terms
-        and (
-            (word.focus and gain < _FOCUS_EXPLAINED)
-            or (entry.bound and gain > 0 and _only_in_names(entry, word, offered))
-        )
+        if word.focus and word.terms and gain < _FOCUS_EXPLAINED
     ]
     unknown = [
         word for word in words if not word.terms and word.kind is not Kind.QUESTION
@@ -149,22 +140,6 @@ def _scored(
         unknown_in_question=round(sum(t.weight for t in unknown if t.in_question) / total, 6),
     )
     return Scored(index.ids[ev.entry], round(0.7 * ev.coverage + 0.3 * ev.fit, 6), evidence)
-
-
-def _only_in_names(entry: EntryIndex, word: QueryWord, offered: set[int]) -> bool:
-    """Whether *entry*'s phrasings and keywords have *word* only inside names whose heads
-    the question (*offered*: its terms) doesn't have."""
-    found = False
-    for term in word.terms:
-        heads = entry.bound.get(term)
-        if heads is None:
-            if term in entry.union:
-                return False  # used outside a name
-            continue
-        if not heads.isdisjoint(offered):
-            return False
-        found = True
-    return found
 
 
 def _shortlist(index: LexicalIndex, tokens: Sequence[QueryWord]) -> list[int]:
