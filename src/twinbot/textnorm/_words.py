@@ -136,8 +136,10 @@ SHIFT_WORDS = frozenset(
     """.split()
 )
 
-#: Words asking for something to do — apply, register, buy, cost — are what such a
-#: question is about, verb or not: unknown to the knowledge base, they weigh as nouns.
+#: Words asking for something to do — apply, register, buy, cost — or for an outcome or an
+#: event of something's history (results, decisions, its founding) are what such a question
+#: is about, verb or not: unknown to the knowledge base, they weigh as nouns; known, they
+#: count against an entry that doesn't explain them.
 FOCUS_WORDS = frozenset(
     """
     apply application applications register registration sign enrol enroll join book buy
@@ -150,6 +152,8 @@ FOCUS_WORDS = frozenset(
     результат результаты
     вывод выводы достигли decide decided decision decisions beschlossen beschluss beschlüsse
     entschieden entscheidung entscheidungen решили решение решения постановили
+    found founded founding founder founders gegründet gründung gründer gründeten основан
+    основана основано основали основание основатель основатели
     """.split()
 )
 

@@ -224,3 +224,14 @@ def test_intensifiers_of_a_superlative_are_filler(lexical_ranker: LexicalRanker)
     reading = dict(lexical_ranker.rank("о чём был самый первый воркшоп").reading)
     assert "самыи" not in reading and "самый" not in reading, reading
     assert "перв" in reading["первый"].split(","), reading
+
+
+def test_a_citys_founding_is_no_question_about_its_partnership(
+    lexical_ranker: LexicalRanker,
+) -> None:
+    # a city's founding is an event of its own history (a focus word), not its partnership's
+    suhl = lexical_ranker.rank("Wann wurde Suhl gegründet?")
+    assert lexical_ranker.evidence(suhl, "first-partnership").evidence.unknown_in_question > 0
+    karlsruhe = lexical_ranker.rank("Wann wurde Karlsruhe gegründet?")
+    founded = lexical_ranker.evidence(karlsruhe, "karlsruhe-anniversary").evidence
+    assert founded.unknown_in_question == 0
