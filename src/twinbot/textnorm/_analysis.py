@@ -290,7 +290,11 @@ def analyze_query(
         if word.script is not Script.LATIN or len(word.text) < 2 or word.text in shared:
             continue
         if guess.translit:
-            options = latin_to_cyrillic(word.text)
+            # (a Cyrillic chat spelling read from Latin letters is read as what it stands
+            # for: "skok" → скок → сколько)
+            options = tuple(
+                CHAT_SPELLINGS.get(option, option) for option in latin_to_cyrillic(word.text)
+            )
             if options:
                 readings[index] = options[:2]
         elif (

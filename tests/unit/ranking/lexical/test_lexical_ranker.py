@@ -60,6 +60,7 @@ QUESTIONS = [
         ("kogda byla konferentsiya v karlsrue", "конференция", {"конференц"}),
         # chat spellings of question words; a typo of one is the question's language's
         ("скок всего воркшопов было", "сколько", {"?howmany"}),
+        ("skok vsego vorkshopov bylo", "сколько", {"?howmany"}),
         ("whn was teh karlsruhe confrence", "when", {"?when"}),
     ],
 )
