@@ -126,14 +126,24 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
             asked_for = len(resolved)
         if token.kind is Kind.STOP:
             continue
-        # A shift word ("other", "weitere") moves the question away from what the texts
-        # describe, whatever text happens to share its stem ("Frag ruhig *weiter*").
-        terms = {} if token.shift else {index.terms[k]: 1.0 for k in token.keys if k in index.terms}
+        if token.shift:
+            # Another time or thing ("next", "weitere"): it moves the question away from
+            # what the texts describe, so it is never a known term, whatever text happens
+            # to share its stem ("Frag ruhig *weiter*").
+            ordinary = _unknown_weight(token.pos)
+            following = query.tokens[at + 1] if at + 1 < len(query.tokens) else None
+            if following is not None and following.kind is Kind.STOP:
+                # "in which *other areas*": other of a noun that only frames the
+                # question, no other thing than the one asked about
+                weight = ordinary
+            else:
+                weight = _SHIFT_WEIGHT
+                shifted[len(resolved)] = ordinary
+            resolved.append(QueryWord(token.surface, weight, {}, token.kind, focus=token.focus))
+            continue
+        terms = {index.terms[k]: 1.0 for k in token.keys if k in index.terms}
         cyrillic_nonword = (
-            token.script is Script.CYRILLIC
-            and token.kind is Kind.CONTENT
-            and not token.real_word
-            and not token.shift
+            token.script is Script.CYRILLIC and token.kind is Kind.CONTENT and not token.real_word
         )
         if cyrillic_nonword:
             # A name in Cyrillic letters ("интамт") may be known in Latin ones.
@@ -146,7 +156,7 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
             weight = max(weight, _QUESTION_WEIGHT_FLOOR)
             resolved.append(QueryWord(token.surface, weight, terms, token.kind))
             continue
-        if not terms and token.kind is Kind.CONTENT and not token.shift:
+        if not terms and token.kind is Kind.CONTENT:
             parts = _compound_parts(index, token)
             if parts:
                 resolved.extend(parts)
@@ -156,18 +166,9 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
             # Readings of one word (its English and German stems, its Cyrillic and
             # Latin spellings) are one word: the most widely used decides its weight.
             weight = min(index.idf[t] for t in terms)
-            if token.shift:
-                weight = max(weight, _SHIFT_WEIGHT)
-        elif token.shift or token.kind is Kind.NUMBER:
-            # Another time ("next"), another number ("the 12th"): not what we know.
+        elif token.kind is Kind.NUMBER:
+            # Another number ("the 12th"): not what we know.
             weight = _SHIFT_WEIGHT
-            if token.shift:
-                shifted[len(resolved)] = _unknown_weight(token.pos)
-                following = query.tokens[at + 1] if at + 1 < len(query.tokens) else None
-                if following is not None and following.kind is Kind.STOP:
-                    # "in which *other areas*": other of a noun that only frames the
-                    # question, no other thing than the one asked about
-                    weight = shifted.pop(len(resolved))
         elif token.focus or token.kind is not Kind.CONTENT:
             weight = _UNKNOWN_WEIGHT[Pos.NOUN]
         else:
