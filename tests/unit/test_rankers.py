@@ -216,3 +216,60 @@ def test_dense_ranking_of_the_shipped_base_is_deterministic() -> None:
     again = ranker.rank("Wann war die Konferenz?")
     assert first.candidates == again.candidates
     assert np.array_equal(first.vector, again.vector)
+
+
+# --- the e5 encoder's thread count -----------------------------------------------------------
+
+
+def test_each_thread_count_is_tried_then_the_faster_one_kept() -> None:
+    from twinbot.ranking.dense.e5 import ThreadChoice
+
+    choice = ThreadChoice((2, 1), explore=(4, 100))
+    work = choice.work(["short question"])
+    assert work < ThreadChoice.LARGE
+    assert choice.pick(work) == 2
+    choice.record(2, work, 0.006)
+    assert choice.pick(work) == 1  # not measured yet
+    choice.record(1, work, 0.009)
+    picks = [choice.pick(work) for _ in range(8)]
+    assert picks == [2, 2, 2, 1, 2, 2, 2, 1]  # every fourth call tries the other
+
+
+def test_a_core_taken_by_another_process_moves_calls_to_one_thread() -> None:
+    from twinbot.ranking.dense.e5 import ThreadChoice
+
+    choice = ThreadChoice((2, 1), explore=(4, 100))
+    work = choice.work(["short question"])
+    choice.record(2, work, 0.006)
+    choice.record(1, work, 0.009)
+    for _ in range(12):  # the other core is busy: two threads now wait for each other
+        count = choice.pick(work)
+        choice.record(count, work, 0.030 if count == 2 else 0.009)
+    assert choice.pick(work) == 1
+    for _ in range(40):  # and it is free again
+        count = choice.pick(work)
+        choice.record(count, work, 0.006 if count == 2 else 0.009)
+    assert choice.pick(work) == 2
+
+
+def test_large_calls_are_measured_apart_and_tried_seldom() -> None:
+    from twinbot.ranking.dense.e5 import ThreadChoice
+
+    choice = ThreadChoice((2, 1), explore=(4, 100))
+    small, large = choice.work(["hi"]), choice.work(["a long question " * 10] * 3)
+    assert large >= ThreadChoice.LARGE
+    for count, seconds in ((2, 0.010), (1, 0.008)):  # short calls: one thread is cheaper
+        choice.record(count, small, seconds)
+    for count, seconds in ((2, 0.020), (1, 0.040)):  # long ones: two are
+        choice.record(count, large, seconds)
+    assert choice.pick(small) == 1
+    assert [choice.pick(large) for _ in range(99)] == [2] * 99
+    assert choice.pick(large) == 1
+
+
+def test_a_fixed_thread_count_is_never_changed() -> None:
+    from twinbot.ranking.dense.e5 import ThreadChoice
+
+    choice = ThreadChoice((3, 3))
+    assert choice.counts == (3,)
+    assert {choice.pick(choice.work(["x"])) for _ in range(100)} == {3}
