@@ -208,6 +208,9 @@ momentan inzwischen heutzutage mittlerweile verstehe verstanden kapiert zufolge 
 bereich bereiche bereichen gebiet gebiete gebieten hinsicht hinsichten solch solche solcher
 solchen solches solchem derartig derartige derartiger derartigen derartiges wievielte
 wievielter wievielten wievieltes wievieltem
+ihre ihrer ihrem ihren ihres seiner seinem seinen seines meinen meinem meiner meines
+deinen deinem deiner deines unsere unseren unserem unserer unseres eure euren eurem eurer
+eures
 """
 _STOP_RU = """
 и в во не что он на я с со как а то все всё она так его но да ты к у же вы за бы по только
@@ -230,6 +233,9 @@ _STOP_RU = """
 сфера сферы сфере сферах сферам сферу область области областях областям аспект аспекты аспектах
 подобный подобная подобное подобные подобных подобным подобными подобную подобного подобной
 самый самая самое самые самого самой самым самых самую самому самыми
+своей своих своим своего своему своими свое своё наш наша наше наши нашего нашей нашему
+нашим наших нашими нашу ваш ваша ваше ваши вашего вашей вашему вашим ваших вашими вашу
+моего моей моему моим моих моими мою твой твоя твое твоё твои твоего твоей твоих твою
 """
 
 #: Words of the asker about themselves: a sentence around the question that has one tells
