@@ -113,6 +113,7 @@ def test_no_regression_on_the_article_only_sets() -> None:
         "blind/mix.yaml",
         "blind/mix2.yaml",
         "blind/mix3.yaml",
+        "blind/mix4.yaml",
     ):
         for responder in (e5_responder(), lexical_responder()):
             found, failures = rates(EVAL / name, responder)
