@@ -25,7 +25,7 @@ from twinbot.ranking.lexical import LexicalRanker, gc_paused
 
 #: Bump when the pickled layout changes in a way `index_key`'s inputs (the sources, the
 #: knowledge files, the encoder) wouldn't catch.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _KEEP = 4
 #: The modules whose code shapes a cached index (a test holds this closed under imports).
 _SOURCES = (
@@ -33,6 +33,7 @@ _SOURCES = (
     "ranking/lexical/__init__.py",
     "ranking/lexical/builder.py",
     "ranking/lexical/index.py",
+    "ranking/lexical/places.py",
     "ranking/lexical/ranker.py",
     "ranking/lexical/repair.py",
     "ranking/lexical/scoring.py",
@@ -57,6 +58,8 @@ _SOURCES = (
     "knowledge.py",
     "errors.py",
 )
+#: The data files the index is built with (part-of-speech odds, the cities' names).
+_DATA_FILES = ("data/pos_en.tsv.gz", "data/pos_de.tsv.gz", "data/cities.tsv.gz")
 
 
 def cache_dir() -> Path:
@@ -69,13 +72,16 @@ def cache_dir() -> Path:
 
 
 def index_key(knowledge_dir: Path, encoder: str) -> str:
-    """A key that changes with any knowledge file, any ranking/validation code, or the
-    encoder (by name: "none" for lexical-only)."""
+    """A key that changes with any knowledge file, any ranking/validation code or data
+    file, or the encoder (by name: "none" for lexical-only)."""
     digest = hashlib.sha256(f"{__version__}/{CACHE_FORMAT}/{encoder}".encode())
     package = Path(__file__).resolve().parent
     for name in _SOURCES:
         digest.update(name.encode())
         digest.update((package / name).read_bytes())
+    for name in _DATA_FILES:
+        digest.update(name.encode())
+        digest.update((package / name).read_bytes() if (package / name).is_file() else b"")
     for path in sorted(knowledge_dir.iterdir()):
         if is_knowledge_file(path.name) and path.is_file():
             digest.update(path.name.encode())

@@ -76,6 +76,23 @@ def _pos_table(lang: Lang) -> dict[str, str]:
         return dict(line.split("\t", 1) for line in data.read().splitlines() if "\t" in line)
 
 
+@cache
+def city_table() -> dict[str, frozenset[int]]:
+    """Every name (folded: lower case, ё as е) of a German or Russian city of 15,000 people
+    or more → the GeoNames ids of the cities of that name (data/cities.tsv.gz, built by
+    tools/build_cities.py); empty where the file is missing."""
+    path = _DATA / "cities.tsv.gz"
+    if not path.is_file():
+        return {}
+    names: dict[str, set[int]] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as data:
+        for line in data.read().splitlines():
+            number, *city_names = line.split("\t")
+            for name in city_names:
+                names.setdefault(name, set()).add(int(number))
+    return {name: frozenset(ids) for name, ids in names.items()}
+
+
 def pos_odds(word: str, lang: Lang) -> tuple[float, float, float, float] | None:
     """(noun, adjective, verb, other) odds of an English or German word; None if unlisted."""
     if lang == "ru":

@@ -28,6 +28,7 @@ from twinbot.ranking.lexical.index import (
     gc_paused,
     surface_key,
 )
+from twinbot.ranking.lexical.places import city_names
 from twinbot.ranking.lexical.typos import DeleteIndex
 from twinbot.textnorm import (
     QUESTION_CONCEPTS,
@@ -213,6 +214,7 @@ class _Builder:
                 del owners[key]
         for key in shared_keys[True]:
             by_keyword.pop(key, None)
+        cities = city_names(knowledge)
         return LexicalIndex(
             ids=entry_ids,
             position={entry_id: n for n, entry_id in enumerate(entry_ids)},
@@ -235,6 +237,8 @@ class _Builder:
             # (a longer known word is no typo of any word typo repair looks at)
             typos=DeleteIndex(list(self._surfaces), MAX_TYPO_LENGTH + 1),
             sounds=_sounds(self._surfaces),
+            city_names=cities[0],
+            entry_cities=cities[1],
         )
 
     def _term(self, key: str) -> int:

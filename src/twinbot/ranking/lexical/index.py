@@ -91,6 +91,10 @@ class LexicalIndex:
     #: `russian_sound_key` → the Cyrillic surfaces of at least `MIN_SOUND_LENGTH` letters
     #: that sound so.
     sounds: dict[str, tuple[str, ...]]
+    #: The names (folded, in any language) of the cities the answers name → their ids, and
+    #: each entry's cities (`places`).
+    city_names: dict[str, frozenset[int]]
+    entry_cities: list[frozenset[int]]
 
 
 #: One bit per language, for `LexicalIndex.surface_langs`.

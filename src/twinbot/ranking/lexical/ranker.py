@@ -25,6 +25,7 @@ from twinbot.knowledge import KnowledgeBase, Lang
 from twinbot.ranking import Scored
 from twinbot.ranking.lexical.builder import build_index
 from twinbot.ranking.lexical.index import LexicalIndex
+from twinbot.ranking.lexical.places import AskedPlace, asked_for_place
 from twinbot.ranking.lexical.repair import QueryWord, mark_context, resolve_words
 from twinbot.ranking.lexical.scoring import LexicalEvidence, score_candidates, score_entry
 from twinbot.textnorm import Kind, analyze_query, clean, phrase_key, text_runs
@@ -43,6 +44,8 @@ class LexicalRanking:
     #: The entry whose phrasing the question is, word for word (normalised), if any.
     verbatim: str | None
     candidates: tuple[Scored[LexicalEvidence], ...]
+    #: The question's "which city", if it asks one.
+    place: AskedPlace | None = None
 
     @property
     def unknown_words(self) -> tuple[str, ...]:
@@ -76,12 +79,14 @@ class LexicalRanker:
             (t.surface, ",".join(index.term_list[k] for k in t.terms) or "?") for t in words
         )
         verbatim = index.verbatim.get(query.phrase)
+        place = asked_for_place(query.tokens, words, index.city_names)
         return LexicalRanking(
             query.lang,
             tuple(words),
             reading,
             None if verbatim is None else index.ids[verbatim],
-            score_candidates(index, words),
+            score_candidates(index, words, place),
+            place,
         )
 
     def verbatim(self, text: str) -> str | None:
@@ -95,4 +100,4 @@ class LexicalRanker:
         for candidate in ranking.candidates:
             if candidate.entry_id == entry_id:
                 return candidate
-        return score_entry(self._index, list(ranking.words), entry_id)
+        return score_entry(self._index, list(ranking.words), entry_id, ranking.place)

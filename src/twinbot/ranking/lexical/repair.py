@@ -78,7 +78,7 @@ _MIN_PREFIX = 6
 #: The shortest Latin reading of a Cyrillic word taken for an English loanword.
 _MIN_LOANWORD = 5
 #: Question concepts (?when, ?who…) always carry at least this weight.
-_QUESTION_WEIGHT_FLOOR = 0.9
+QUESTION_WEIGHT_FLOOR = 0.9
 #: Weight of a word the knowledge base has never seen, by part of speech (known words
 #: weigh their IDF, at most 1.0).
 _UNKNOWN_WEIGHT = {Pos.NOUN: 1.5, Pos.ADJ: 0.6, Pos.VERB: 0.3, Pos.OTHER: 0.2}
@@ -153,7 +153,7 @@ def resolve_words(index: LexicalIndex, query: Query) -> list[QueryWord]:
                     terms.setdefault(index.terms[key], 1.0)
         if token.kind is Kind.QUESTION:
             weight = max((index.idf[t] for t in terms), default=1.0)
-            weight = max(weight, _QUESTION_WEIGHT_FLOOR)
+            weight = max(weight, QUESTION_WEIGHT_FLOOR)
             resolved.append(QueryWord(token.surface, weight, terms, token.kind))
             continue
         if not terms and token.kind is Kind.CONTENT:

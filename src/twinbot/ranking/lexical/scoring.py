@@ -16,6 +16,7 @@ import numpy as np
 
 from twinbot.ranking import Scored
 from twinbot.ranking.lexical.index import LexicalIndex
+from twinbot.ranking.lexical.places import AskedPlace
 from twinbot.ranking.lexical.repair import QueryWord
 from twinbot.textnorm import Kind
 
@@ -76,14 +77,15 @@ _FIT_CANDIDATES = 6
 
 
 def score_candidates(
-    index: LexicalIndex, words: Sequence[QueryWord]
+    index: LexicalIndex, words: Sequence[QueryWord], place: AskedPlace | None = None
 ) -> tuple[Scored[LexicalEvidence], ...]:
-    """The shortlisted entries with their evidence, best first."""
+    """The shortlisted entries with their evidence, best first (*place*: the question's
+    "which city", if it asks one)."""
     total = sum(t.weight for t in words)
     if total <= 0:
         return ()
     candidates = tuple(
-        _scored(index, _evidence(index, entry, words, total), words, total)
+        _scored(index, _evidence(index, entry, words, total), words, total, place)
         for entry in _shortlist(index, words)
     )
     # Ranked by coverage, with phrasing fit to prefer the entry whose own phrasing
@@ -92,7 +94,10 @@ def score_candidates(
 
 
 def score_entry(
-    index: LexicalIndex, words: Sequence[QueryWord], entry_id: str
+    index: LexicalIndex,
+    words: Sequence[QueryWord],
+    entry_id: str,
+    place: AskedPlace | None = None,
 ) -> Scored[LexicalEvidence]:
     """The evidence for one entry, shortlisted or not."""
     position = index.position[entry_id]
@@ -100,11 +105,15 @@ def score_entry(
     if total <= 0:
         empty = LexicalEvidence(0.0, 0.0, "", 0.0, 0.0, 0.0, 0.0, 0.0)
         return Scored(entry_id, 0.0, empty)
-    return _scored(index, _evidence(index, position, words, total), words, total)
+    return _scored(index, _evidence(index, position, words, total), words, total, place)
 
 
 def _scored(
-    index: LexicalIndex, ev: _Evidence, words: Sequence[QueryWord], total: float
+    index: LexicalIndex,
+    ev: _Evidence,
+    words: Sequence[QueryWord],
+    total: float,
+    place: AskedPlace | None,
 ) -> Scored[LexicalEvidence]:
     known = [
         (word, gain)
@@ -122,11 +131,14 @@ def _scored(
     unknown = [
         word for word in words if not word.terms and word.kind is not Kind.QUESTION
     ] + unexplained
+    missed = ev.concept_missed
+    if place is not None and not _names_the_city(index.entry_cities[ev.entry], place.cities):
+        missed += place.weight
     evidence = LexicalEvidence(
         coverage=round(ev.coverage, 6),
         fit=round(ev.fit, 6),
         phrasing=ev.phrasing,
-        concept_missed=round(ev.concept_missed / total, 6),
+        concept_missed=round(missed / total, 6),
         unknown=round(
             (sum(t.weight for t in words if not t.terms) + sum(t.weight for t in unexplained))
             / total,
@@ -136,10 +148,19 @@ def _scored(
             sum(word.weight * gain for word, gain in known) / known_total if known_total else 0.0,
             6,
         ),
-        known_concept_missed=round(ev.concept_missed / known_total if known_total else 0.0, 6),
+        known_concept_missed=round(missed / known_total if known_total else 0.0, 6),
         unknown_in_question=round(sum(t.weight for t in unknown if t.in_question) / total, 6),
     )
     return Scored(index.ids[ev.entry], round(0.7 * ev.coverage + 0.3 * ev.fit, 6), evidence)
+
+
+def _names_the_city(answer: frozenset[int], given: frozenset[int]) -> bool:
+    """Whether an answer naming the cities *answer* can tell a "which city" question naming
+    the cities *given*: it names another one, and, if the question names a city, that one
+    too. "Which Russian city is Karlsruhe twinned with?": the conference's answer names only
+    Karlsruhe, the partner-city count's names Moscow's partners but not Karlsruhe; neither
+    tells, as neither would with the question's "wann" missing."""
+    return bool(answer - given) and (not given or not answer.isdisjoint(given))
 
 
 def _shortlist(index: LexicalIndex, tokens: Sequence[QueryWord]) -> list[int]:
