@@ -27,19 +27,15 @@ _CAPITALISED = re.compile(r"(?<![\w-])[A-ZÄÖÜА-ЯЁ][\w-]*\w")
 _CYRILLIC = re.compile(r"[а-я]")
 _ANY_STOPWORD = frozenset().union(*STOPWORDS.values())
 
-#: Nouns a "which" asks a place with ("which *city*", "welche *Partnerstadt*", "каким
-#: *городом*"), as the start of the word.
-PLACE_NOUNS = (
-    "city",
-    "cities",
-    "town",
-    "stadt",
-    "städte",
-    "partnerstadt",
-    "partnerstädte",
-    "город",
-    "побратим",
+#: Nouns a "which" asks a place with ("which *city*", "welche *Partnerstadt*"), as whole
+#: words: "Stadtjubiläum" asks for an anniversary. Russian ones by lemma ("каким *городом*",
+#: not "городской").
+PLACE_NOUNS = frozenset(
+    """
+    city cities town towns stadt städte städten partnerstadt partnerstädte partnerstädten
+    """.split()
 )
+PLACE_LEMMAS = frozenset({"город", "побратим"})
 #: Words asking "which one?" of the noun after them.
 _WHICH = frozenset(
     """
@@ -112,10 +108,16 @@ def asked_place(tokens: Sequence[Token]) -> str | None:
             for following in tokens[at + 1 : at + 2 + _BETWEEN]:
                 if following.kind is Kind.STOP:
                     return None
-                if following.surface.startswith(PLACE_NOUNS):
+                if _is_place_noun(following.surface):
                     return following.surface
             return None
     return None
+
+
+def _is_place_noun(word: str) -> bool:
+    if _CYRILLIC.match(word):
+        return russian_word(_fold(word))[0] in PLACE_LEMMAS
+    return word in PLACE_NOUNS
 
 
 def asked_for_place(

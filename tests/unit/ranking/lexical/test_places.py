@@ -30,6 +30,10 @@ def test_one_city_is_one_id_in_every_language_and_script() -> None:
         ("В каких сферах городам помогает партнёрство?", None),
         ("Which workshops were there in Karlsruhe?", None),
         ("What did the cities decide?", None),
+        # a compound or an adjective of "city" asks for something else
+        ("Welches Stadtjubiläum feierte Karlsruhe?", None),
+        ("Какой городской юбилей отмечал Карлсруэ?", None),
+        ("Какие города-побратимы у самого Карлсруэ?", "города"),
     ],
 )
 def test_a_which_asks_for_a_city(question: str, noun: str | None) -> None:
