@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from twinbot.knowledge import KnowledgeBase
 from twinbot.lexicon import city_table
-from twinbot.ranking.lexical.repair import QUESTION_WEIGHT_FLOOR, QueryWord
+from twinbot.ranking.lexical.repair import QUESTION_WEIGHT_FLOOR, WH_DETERMINERS, QueryWord
 from twinbot.textnorm import STOPWORDS, Kind, Token, russian_word
 
 _TAG = re.compile(r"<[^>]+>")
@@ -36,13 +36,6 @@ PLACE_NOUNS = frozenset(
     """.split()
 )
 PLACE_LEMMAS = frozenset({"город", "побратим"})
-#: Words asking "which one?" of the noun after them.
-_WHICH = frozenset(
-    """
-    what which welche welcher welches welchen welchem какой какая какое какие каких каким
-    какими каком какую
-    """.split()
-)
 #: Words between "which" and its noun: "which *Russian* city", "каким *российским* городом".
 _BETWEEN = 2
 
@@ -104,7 +97,7 @@ def asked_place(tokens: Sequence[Token]) -> str | None:
     "which" asks one; a filler word before it ("in welchen *Bereichen* Städten") ends the
     search."""
     for at, token in enumerate(tokens):
-        if token.surface in _WHICH:
+        if token.surface in WH_DETERMINERS:
             for following in tokens[at + 1 : at + 2 + _BETWEEN]:
                 if following.kind is Kind.STOP:
                     return None
