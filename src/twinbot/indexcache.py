@@ -25,7 +25,7 @@ from twinbot.ranking.lexical import LexicalRanker, gc_paused
 
 #: Bump when the pickled layout changes in a way `index_key`'s inputs (the sources, the
 #: knowledge files, the encoder) wouldn't catch.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 _KEEP = 4
 #: The modules whose code shapes a cached index (a test holds this closed under imports).
 _SOURCES = (
@@ -33,6 +33,7 @@ _SOURCES = (
     "ranking/lexical/__init__.py",
     "ranking/lexical/builder.py",
     "ranking/lexical/index.py",
+    "ranking/lexical/persons.py",
     "ranking/lexical/places.py",
     "ranking/lexical/ranker.py",
     "ranking/lexical/repair.py",

@@ -28,6 +28,7 @@ from twinbot.ranking.lexical.index import (
     gc_paused,
     surface_key,
 )
+from twinbot.ranking.lexical.persons import names_person
 from twinbot.ranking.lexical.places import city_names
 from twinbot.ranking.lexical.typos import DeleteIndex
 from twinbot.textnorm import (
@@ -239,6 +240,9 @@ class _Builder:
             sounds=_sounds(self._surfaces),
             city_names=cities[0],
             entry_cities=cities[1],
+            entry_people=[
+                any(names_person(text, lang) for lang, text in e.answer.items()) for e in knowledge
+            ],
         )
 
     def _term(self, key: str) -> int:

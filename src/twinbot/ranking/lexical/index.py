@@ -95,6 +95,8 @@ class LexicalIndex:
     #: each entry's cities (`places`).
     city_names: dict[str, frozenset[int]]
     entry_cities: list[frozenset[int]]
+    #: Whether each entry's answer names a person (`persons`).
+    entry_people: list[bool]
 
 
 #: One bit per language, for `LexicalIndex.surface_langs`.

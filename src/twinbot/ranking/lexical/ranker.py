@@ -25,6 +25,7 @@ from twinbot.knowledge import KnowledgeBase, Lang
 from twinbot.ranking import Scored
 from twinbot.ranking.lexical.builder import build_index
 from twinbot.ranking.lexical.index import LexicalIndex
+from twinbot.ranking.lexical.persons import asked_for_person
 from twinbot.ranking.lexical.places import AskedPlace, asked_for_place
 from twinbot.ranking.lexical.repair import QueryWord, mark_context, resolve_words
 from twinbot.ranking.lexical.scoring import LexicalEvidence, score_candidates, score_entry
@@ -46,6 +47,8 @@ class LexicalRanking:
     candidates: tuple[Scored[LexicalEvidence], ...]
     #: The question's "which city", if it asks one.
     place: AskedPlace | None = None
+    #: What missing the person the question asks for weighs, if it asks for one.
+    person: float | None = None
 
     @property
     def unknown_words(self) -> tuple[str, ...]:
@@ -80,13 +83,15 @@ class LexicalRanker:
         )
         verbatim = index.verbatim.get(query.phrase)
         place = asked_for_place(query.tokens, words, index.city_names)
+        person = asked_for_person(query.tokens, words)
         return LexicalRanking(
             query.lang,
             tuple(words),
             reading,
             None if verbatim is None else index.ids[verbatim],
-            score_candidates(index, words, place),
+            score_candidates(index, words, place, person),
             place,
+            person,
         )
 
     def verbatim(self, text: str) -> str | None:
@@ -100,4 +105,6 @@ class LexicalRanker:
         for candidate in ranking.candidates:
             if candidate.entry_id == entry_id:
                 return candidate
-        return score_entry(self._index, list(ranking.words), entry_id, ranking.place)
+        return score_entry(
+            self._index, list(ranking.words), entry_id, ranking.place, ranking.person
+        )

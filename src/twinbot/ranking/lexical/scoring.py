@@ -77,15 +77,18 @@ _FIT_CANDIDATES = 6
 
 
 def score_candidates(
-    index: LexicalIndex, words: Sequence[QueryWord], place: AskedPlace | None = None
+    index: LexicalIndex,
+    words: Sequence[QueryWord],
+    place: AskedPlace | None = None,
+    person: float | None = None,
 ) -> tuple[Scored[LexicalEvidence], ...]:
     """The shortlisted entries with their evidence, best first (*place*: the question's
-    "which city", if it asks one)."""
+    "which city", if it asks one; *person*: what missing the person it asks for weighs)."""
     total = sum(t.weight for t in words)
     if total <= 0:
         return ()
     candidates = tuple(
-        _scored(index, _evidence(index, entry, words, total), words, total, place)
+        _scored(index, _evidence(index, entry, words, total), words, total, place, person)
         for entry in _shortlist(index, words)
     )
     # Ranked by coverage, with phrasing fit to prefer the entry whose own phrasing
@@ -98,6 +101,7 @@ def score_entry(
     words: Sequence[QueryWord],
     entry_id: str,
     place: AskedPlace | None = None,
+    person: float | None = None,
 ) -> Scored[LexicalEvidence]:
     """The evidence for one entry, shortlisted or not."""
     position = index.position[entry_id]
@@ -105,7 +109,8 @@ def score_entry(
     if total <= 0:
         empty = LexicalEvidence(0.0, 0.0, "", 0.0, 0.0, 0.0, 0.0, 0.0)
         return Scored(entry_id, 0.0, empty)
-    return _scored(index, _evidence(index, position, words, total), words, total, place)
+    evidence = _evidence(index, position, words, total)
+    return _scored(index, evidence, words, total, place, person)
 
 
 def _scored(
@@ -114,6 +119,7 @@ def _scored(
     words: Sequence[QueryWord],
     total: float,
     place: AskedPlace | None,
+    person: float | None,
 ) -> Scored[LexicalEvidence]:
     known = [
         (word, gain)
@@ -134,6 +140,8 @@ def _scored(
     missed = ev.concept_missed
     if place is not None and not _names_the_city(index.entry_cities[ev.entry], place.cities):
         missed += place.weight
+    if person is not None and not index.entry_people[ev.entry]:
+        missed += person
     evidence = LexicalEvidence(
         coverage=round(ev.coverage, 6),
         fit=round(ev.fit, 6),
