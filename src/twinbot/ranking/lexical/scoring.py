@@ -127,6 +127,7 @@ def _scored(
         if word.terms or word.kind is Kind.QUESTION
     ]
     known_total = sum(word.weight for word, _ in known)
+    known_gain = sum(word.weight * gain for word, gain in known)
     # A known word the question is about ("what did the workshop *decide*") that this entry
     # doesn't explain counts against it as an unknown one would: another entry's word.
     unexplained = [
@@ -140,22 +141,27 @@ def _scored(
     missed = ev.concept_missed
     if place is not None and not _names_the_city(index.entry_cities[ev.entry], place.cities):
         missed += place.weight
-    if person is not None and not index.entry_people[ev.entry]:
-        missed += person
+    concept_total = total
+    if person is not None:
+        # The person asked for is a question concept, as "who" is: weight of the question's,
+        # explained only by an answer that names someone.
+        concept_total += person
+        known_total += person
+        if index.entry_people[ev.entry]:
+            known_gain += person
+        else:
+            missed += person
     evidence = LexicalEvidence(
         coverage=round(ev.coverage, 6),
         fit=round(ev.fit, 6),
         phrasing=ev.phrasing,
-        concept_missed=round(missed / total, 6),
+        concept_missed=round(missed / concept_total, 6),
         unknown=round(
             (sum(t.weight for t in words if not t.terms) + sum(t.weight for t in unexplained))
             / total,
             6,
         ),
-        known_coverage=round(
-            sum(word.weight * gain for word, gain in known) / known_total if known_total else 0.0,
-            6,
-        ),
+        known_coverage=round(known_gain / known_total if known_total else 0.0, 6),
         known_concept_missed=round(missed / known_total if known_total else 0.0, 6),
         unknown_in_question=round(sum(t.weight for t in unknown if t.in_question) / total, 6),
     )
