@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from auxil.lexical import concept_missed
 from twinbot.knowledge import Entry, KnowledgeBase, Topic
 from twinbot.ranking.lexical import LexicalRanker
 from twinbot.ranking.lexical.persons import asked_person, names_person
@@ -56,22 +57,19 @@ def test_whether_an_answer_names_a_person(text: str, lang: str, named: bool) -> 
     assert names_person(text, lang) is named  # type: ignore[arg-type]
 
 
-def _missed(ranker: LexicalRanker, question: str, entry_id: str) -> float:
-    ranking = ranker.rank(question)
-    return ranker.evidence(ranking, entry_id).evidence.concept_missed
-
-
 def test_an_answer_naming_nobody_misses_a_question_for_a_person(
     lexical_ranker: LexicalRanker,
 ) -> None:
     # the founding explains "Gründer" and "INTAMT-Akademie", but names nobody
-    assert _missed(lexical_ranker, "Wie heißt der Gründer der INTAMT-Akademie?", "intamt-founded")
-    assert _missed(
+    assert concept_missed(
+        lexical_ranker, "Wie heißt der Gründer der INTAMT-Akademie?", "intamt-founded"
+    )
+    assert concept_missed(
         lexical_ranker, "Как зовут представителей INTAMT в Карлсруэ?", "intamt-at-conference"
     )
     # no person asked: nothing changes
     question = "Who took part in the conference?"
-    assert not _missed(lexical_ranker, question, "conference-participants")
+    assert not concept_missed(lexical_ranker, question, "conference-participants")
 
 
 def test_an_answer_naming_a_person_answers_it() -> None:
@@ -96,4 +94,4 @@ def test_an_answer_naming_a_person_answers_it() -> None:
     ranker = LexicalRanker(knowledge)
     assert ranker.index.entry_people == [True, False]
     question = "Who is the director of the academy?"
-    assert _missed(ranker, question, "work") > _missed(ranker, question, "head")
+    assert concept_missed(ranker, question, "work") > concept_missed(ranker, question, "head")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from auxil.lexical import concept_missed
 from twinbot.knowledge import Entry, KnowledgeBase, Topic
 from twinbot.lexicon import city_table
 from twinbot.ranking.lexical import LexicalRanker
@@ -42,33 +43,33 @@ def test_a_which_asks_for_a_city(question: str, noun: str | None) -> None:
     assert asked_place(analyze_query(question).tokens) == noun
 
 
-def _missed(ranker: LexicalRanker, question: str, entry_id: str) -> float:
-    ranking = ranker.rank(question)
-    return ranker.evidence(ranking, entry_id).evidence.concept_missed
-
-
 def test_an_answer_naming_only_the_given_city_misses_the_question(
     lexical_ranker: LexicalRanker,
 ) -> None:
     question = "Which Russian city is Karlsruhe twinned with?"
     # the conference's answer names Karlsruhe only; the partner-city count names Moscow's
     # partners, not Karlsruhe
-    assert _missed(lexical_ranker, question, "conference-when-where") > 0.2
-    assert _missed(lexical_ranker, question, "partner-city-count") > 0.2
+    assert concept_missed(lexical_ranker, question, "conference-when-where") > 0.2
+    assert concept_missed(lexical_ranker, question, "partner-city-count") > 0.2
     ranking = lexical_ranker.rank("С каким российским городом дружит Карлсруэ?")
     assert ranking.place is not None and ranking.place.cities
 
 
 def test_an_answer_naming_the_asked_city_does_not(lexical_ranker: LexicalRanker) -> None:
     assert (
-        _missed(lexical_ranker, "In which city was the conference held?", "conference-when-where")
+        concept_missed(
+            lexical_ranker, "In which city was the conference held?", "conference-when-where"
+        )
         == 0
     )
     assert (
-        _missed(lexical_ranker, "Which German city is Kaluga's partner?", "first-partnership") == 0
+        concept_missed(
+            lexical_ranker, "Which German city is Kaluga's partner?", "first-partnership"
+        )
+        == 0
     )
     assert (
-        _missed(
+        concept_missed(
             lexical_ranker,
             "Mit welchen deutschen Städten arbeitet Moskau zusammen?",
             "moscow-partners",
@@ -77,7 +78,7 @@ def test_an_answer_naming_the_asked_city_does_not(lexical_ranker: LexicalRanker)
     )
     # no "which city": nothing changes
     assert (
-        _missed(
+        concept_missed(
             lexical_ranker, "Is Karlsruhe twinned with a Russian city?", "conference-when-where"
         )
         == 0
